@@ -1,0 +1,98 @@
+"""Readable Chinese rationale, lowering advice and 不明确事项 routing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from dingmi.header import Header
+from dingmi.levels import rank
+from dingmi.suggestion import Evidence, Lowering
+
+if TYPE_CHECKING:
+    from dingmi.engine import Decision
+    from dingmi.matcher import EntryMatch
+    from dingmi.suggestion import Suggestion
+
+
+def rationale(s: Suggestion, d: Decision, ceiling: str | None) -> str:
+    """One or two sentences: which regulation and item, which words, why this level and period."""
+    parts: list[str] = []
+    if "derived" in s.flags:
+        parts.append(
+            f"本文转发或摘录了已标“{d.source_level}★{d.source_period}”的原件，按派生定密随原件确定为"
+            f"{s.level}，保密期限{s.period}（派生定密不受定密权限限制）。"
+        )
+    elif "unclear_matter" in s.flags:
+        parts.append(
+            "文中有涉密特征的内容，但已加载的保密事项范围中没有对应条目，属于不明确事项："
+            f"建议先行拟定为{s.level}并采取保密措施，自拟定之日起10个工作日内报{s.report['report_to'] if s.report else '保密行政管理部门'}确定。"
+        )
+    elif d.found:
+        top = next(m for m in d.found if m.level == s.level)
+        e = top.profile.entry
+        words = "、".join(top.matched[:5])
+        why = "；".join(top.reasons[:3])
+        period = f"保密期限{s.period}" + ("（条目规定）" if e.period and e.period == s.period else "（条目未规定期限，取法定最长期限）" if s.level not in ("内部",) else "")
+        if s.level == "内部":
+            parts.append(f"依据{e.cite()}“{e.text}”，文中“{words}”等内容属于内部事项（工作秘密），不属于国家秘密，标注“内部”。")
+        else:
+            parts.append(
+                f"依据{e.cite()}“{e.text}”（{e.level}），文中“{words}”等内容"
+                + (f"（{why}）" if why else "")
+                + f"属于该事项，建议定为{s.level}级，{period}。"
+            )
+        if len({m.level for m in d.found}) > 1:
+            parts.append("文中含多个不同密级的事项，按其中最高密级确定。")
+    else:
+        parts.append("未发现与已加载保密事项范围条目相符的涉密内容，建议不作国家秘密标志（非密）；如有疑问请人工复核。")
+    if "exceeds_authority" in s.flags:
+        parts.append(f"建议密级高于本单位定密权限（{ceiling}），应先行采取保密措施，并立即报请上级机关、单位确定。")
+    if "marking_under" in s.flags:
+        parts.append(f"文件已标“{s.header.get('marking')}”，低于内容应有的密级。")
+    elif "marking_over" in s.flags:
+        parts.append(f"文件已标“{s.header.get('marking')}”，高于内容应有的密级（定密应最小化、精准化）。")
+    return "".join(parts)
+
+
+def lowering_advice(found: list[EntryMatch], level: str, text: str) -> list[Lowering]:
+    """Which sentences to remove or generalise to reach the next lower level."""
+    if rank(level) <= rank("内部") or not found:
+        return []
+    top = [m for m in found if m.level == level]
+    rest = [m for m in found if rank(m.level) < rank(level)]
+    remove = {(s.start, s.end): Evidence(s.start, s.end, text[s.start : s.end], m.entry_id) for m in top for s in m.evidence}
+    after = max((m.level for m in rest), key=rank, default="非密")
+    advice = (
+        f"删除或概括上述{len(remove)}处{level}级密点（例如只写工作安排、不写具体内容或数值）后，"
+        + (f"文件可按{after}级处理。" if after != "非密" else "文件可不再作为国家秘密（请复核是否属内部事项）。")
+    )
+    return [Lowering(after, sorted(remove.values(), key=lambda e: e.start), advice)]
+
+
+def unclear_report(level: str, header: Header, ceiling: str | None) -> dict[str, Any]:
+    """Where and by when a 不明确事项 must be reported (条例2024 第25条)."""
+    start = header.date() or dt.date.today()
+    central = ceiling is None and False
+    to = "国家保密行政管理部门" if level == "绝密" or central else "省、自治区、直辖市保密行政管理部门"
+    return {"report_to": to, "working_days": 10, "due": _add_working_days(start, 10).isoformat(), "from": start.isoformat()}
+
+
+def _add_working_days(start: dt.date, days: int) -> dt.date:
+    """``days`` working days after ``start``, skipping weekends and statutory holidays (调休 counted)."""
+    try:
+        from chinese_calendar import is_workday
+    except ImportError:  # pragma: no cover - dependency is declared
+        def is_workday(d: dt.date) -> bool:
+            return d.weekday() < 5
+    d = start
+    n = 0
+    while n < days:
+        d += dt.timedelta(days=1)
+        try:
+            work = is_workday(d)
+        except NotImplementedError:  # outside the package's known years
+            work = d.weekday() < 5
+        if work:
+            n += 1
+    return d

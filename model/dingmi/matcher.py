@@ -1,0 +1,117 @@
+"""Cheap screen + entry scoring: one Aho-Corasick pass finds every catalog term, then each entry
+whose terms occur is scored by weighted coverage, local co-occurrence and its qualifiers."""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import ahocorasick
+
+from dingmi.profiles import EntryProfile
+from dingmi.qualifiers import DocState, gate
+from dingmi.text import Sentence
+
+
+@dataclass
+class EntryMatch:
+    """How well one entry fits one document, with the sentences that carry it."""
+
+    profile: EntryProfile
+    score: float
+    coverage: float
+    window: float
+    title: float
+    gate: float
+    matched: list[str]
+    reasons: list[str]
+    evidence: list[Sentence] = field(default_factory=list)
+
+    @property
+    def entry_id(self) -> str:
+        return self.profile.entry.id
+
+    @property
+    def level(self) -> str:
+        return self.profile.entry.level
+
+
+class Matcher:
+    """Scores every entry of a catalog against a document."""
+
+    def __init__(self, profiles: list[EntryProfile]) -> None:
+        self.profiles = profiles
+        self._form_keys: dict[str, set[str]] = defaultdict(set)
+        extra_forms: set[str] = set()
+        for p in profiles:
+            for t in p.terms:
+                for f in t.forms:
+                    self._form_keys[f].add(t.key)
+            for group in p.require:
+                extra_forms.update(group)
+            extra_forms.update(p.exclude)
+        self._automaton = ahocorasick.Automaton()
+        for form in set(self._form_keys) | extra_forms:
+            self._automaton.add_word(form, form)
+        self._automaton.make_automaton()
+        self._by_key: dict[str, list[EntryProfile]] = defaultdict(list)
+        for p in profiles:
+            for t in p.terms:
+                self._by_key[t.key].append(p)
+
+    def scan(self, norm: str) -> dict[str, list[int]]:
+        """Positions (start offsets) of every term form found in the text."""
+        found: dict[str, list[int]] = defaultdict(list)
+        for end, form in self._automaton.iter(norm):
+            found[form].append(end - len(form) + 1)
+        return found
+
+    def match(self, norm: str, sentences: list[Sentence], state: DocState,
+              title_span: tuple[int, int] | None) -> list[EntryMatch]:
+        """All entries with at least one term in the document, best first."""
+        forms = self.scan(norm)
+        if not forms or not sentences:
+            return []
+        starts = [s.start for s in sentences]
+        key_sents: dict[str, set[int]] = defaultdict(set)
+        key_in_title: set[str] = set()
+        for form, positions in forms.items():
+            for key in self._form_keys.get(form, ()):
+                for pos in positions:
+                    key_sents[key].add(max(0, bisect.bisect_right(starts, pos) - 1))
+                    if title_span and title_span[0] <= pos < title_span[1]:
+                        key_in_title.add(key)
+        candidates = {id(p): p for key in key_sents for p in self._by_key.get(key, ())}
+        out = [self._score(p, key_sents, key_in_title, forms, sentences, state) for p in candidates.values()]
+        out.sort(key=lambda m: (-m.score, m.entry_id))
+        return out
+
+    def _score(self, p: EntryProfile, key_sents: dict[str, set[int]], key_in_title: set[str],
+               forms: dict[str, list[int]], sentences: list[Sentence], state: DocState) -> EntryMatch:
+        total = p.total_weight
+        matched = [t for t in p.terms if t.key in key_sents]
+        coverage = sum(t.weight for t in matched) / total
+        title = sum(t.weight for t in matched if t.key in key_in_title) / total
+        per_sent: dict[int, float] = defaultdict(float)
+        for t in matched:
+            for i in key_sents[t.key]:
+                per_sent[i] += t.weight
+        window = 0.0
+        for i in per_sent:
+            keys = {t.key for t in matched if key_sents[t.key] & {i - 1, i, i + 1}}
+            window = max(window, sum(t.weight for t in matched if t.key in keys) / total)
+        g, reasons = gate(p.qualifiers, state)
+        for group in p.require:
+            if not any(f in forms for f in group):
+                g *= 0.15
+        if any(f in forms for f in p.exclude):
+            g *= 0.3
+        # an entry whose text offers few distinctive terms cannot be matched confidently on them alone
+        specificity = min(1.0, 0.5 + total / 16)
+        score = (0.35 * coverage + 0.45 * window + 0.2 * min(1.0, title * 2)) * g * specificity
+        best = sorted(per_sent.items(), key=lambda kv: -kv[1])
+        top = best[0][1] if best else 0.0
+        evidence = [sentences[i] for i, w in best[:3] if w >= 0.5 * top and w > 0]
+        evidence.sort(key=lambda s: s.start)
+        return EntryMatch(p, score, coverage, window, title, g, [t.key for t in matched], reasons, evidence)

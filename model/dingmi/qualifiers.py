@@ -1,0 +1,307 @@
+"""Qualifiers that decide between levels, or between secret and public.
+
+Read from an entry's own text (so an organisation's catalog works without hand-written rules)
+and checked against what the document says: 启用前/后, 尚未公布, 尚未实施, 正在研究, exam tier,
+map scale, precision, coverage area, military zones and explicit harm statements.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from dingmi.dates import find_dates
+from dingmi.header import Header
+from dingmi.text import normalize
+
+# ---------------------------------------------------------------- entry side
+
+_BEFORE = re.compile(r"启用之?前|启封前|考试结束前|使用完毕前|开考前|尚未启用|成绩处理完毕前")
+_AFTER = re.compile(r"启用之?后|考试结束后|考后")
+_UNPUBLISHED = re.compile(r"尚未公布|未公布|未经公布|尚未公开|不应公开|未公开|不宜公开")
+_NOT_IMPLEMENTED = re.compile(r"尚未实施|未实施")
+_UNDECIDED = re.compile(r"正在研究|尚未[做作]出结论")
+_HARM = re.compile(r"泄露后|公开或泄露|一旦泄露|泄露会")
+_TIER_WORDS = {"全国": r"全国", "省级": r"省级", "地市级": r"地区\(市\)级|地\(市\)级|地市级|市级"}
+_MILITARY_IN = re.compile(r"涉及军事禁区")
+_MILITARY_OUT = re.compile(r"军事禁区以外")
+_AREA = re.compile(r"超过\s*(\d+(?:\.\d+)?)\s*平方千米")
+_PRECISION = re.compile(r"精度(?:优于|达到或超过|高于)\s*\(?含?\)?\s*±\s*(\d+(?:\.\d+)?)\s*(毫伽|mgal|m|米|厘米|cm|″|\")")
+_RESOLUTION = re.compile(r"分辨率高于\s*(\d+(?:\.\d+)?)\s*[′']")
+_SCALE = re.compile(r"1\s*:\s*(\d+(?:\.\d+)?)\s*(万|千)?")
+
+
+def scale_denominator(number: str, unit: str | None) -> float:
+    """``1:2.5万`` → 25000."""
+    return float(number) * {"万": 10000, "千": 1000, None: 1, "": 1}[unit]
+
+
+@dataclass
+class EntryQualifiers:
+    """What an entry's text makes the matter depend on."""
+
+    before_use: bool = False
+    after_use: bool = False
+    unpublished: bool = False
+    not_implemented: bool = False
+    undecided: bool = False
+    harm: str = ""  # "", "特别严重", "严重", "一般"
+    tiers: set[str] = field(default_factory=set)
+    military_in: bool = False
+    military_out: bool = False
+    min_area: float | None = None
+    max_precision: tuple[float, str] | None = None  # value, unit: doc precision must be at least this good
+    scales: list[tuple[float, float]] = field(default_factory=list)  # allowed denominator ranges
+
+    def any(self) -> bool:
+        """True when the entry has at least one qualifier."""
+        return bool(
+            self.before_use or self.after_use or self.unpublished or self.not_implemented or self.undecided
+            or self.harm or self.tiers or self.military_in or self.military_out or self.min_area
+            or self.max_precision or self.scales
+        )
+
+
+def _scale_ranges(text: str) -> list[tuple[float, float]]:
+    """Allowed denominators from ``1:2.5万、1:5万`` lists, ``1:10万(不含)—1:50万(含)`` ranges, ``大于1:5千``."""
+    ranges: list[tuple[float, float]] = []
+    for part in re.split(r"和(?=1\s*:)|;|；", text):
+        found = list(_SCALE.finditer(part))
+        if not found:
+            continue
+        rng = re.search(
+            r"1\s*:\s*([\d.]+)\s*(万|千)?\s*(\(不?含\))?\s*[—\-－~～至到]+\s*1\s*:\s*([\d.]+)\s*(万|千)?\s*(\(不?含\))?",
+            part,
+        )
+        if rng:
+            lo = scale_denominator(rng.group(1), rng.group(2))
+            hi = scale_denominator(rng.group(4), rng.group(5))
+            lo += 1 if rng.group(3) and "不" in rng.group(3) else 0
+            hi -= 1 if rng.group(6) and "不" in rng.group(6) else 0
+            ranges.append((lo, hi))
+            continue
+        if re.search(r"大于(?:或等于)?\s*1\s*:", part):
+            d = scale_denominator(found[0].group(1), found[0].group(2))
+            ranges.append((0, d if "等于" in part else d - 1))
+            continue
+        for m in found:
+            d = scale_denominator(m.group(1), m.group(2))
+            ranges.append((d, d))
+    return ranges
+
+
+_HARM_BY_LEVEL = {"绝密": "特别严重", "机密": "严重", "秘密": "一般", "内部": "一般"}
+
+
+def entry_qualifiers(text: str, level: str, regulation: str = "") -> EntryQualifiers:
+    """Derive qualifiers from an entry's normalised text; harm severity follows the entry's level.
+
+    An exam entry whose own text names no tier takes it from its regulation's title
+    (e.g. rules quoted from the 全国统一考试 考务规定 apply to national exams).
+    """
+    q = EntryQualifiers()
+    q.before_use = bool(_BEFORE.search(text))
+    q.after_use = bool(_AFTER.search(text)) and not q.before_use
+    q.unpublished = bool(_UNPUBLISHED.search(text))
+    q.not_implemented = bool(_NOT_IMPLEMENTED.search(text))
+    q.undecided = bool(_UNDECIDED.search(text))
+    if _HARM.search(text):
+        q.harm = _HARM_BY_LEVEL[level]
+    if re.search(r"考试|统考", text):  # exam tiers; 全国 elsewhere (全国性学潮) is not a tier
+        for tier, pat in _TIER_WORDS.items():
+            if re.search(pat, text):
+                q.tiers.add(tier)
+        if re.search(r"(省|市\)?)级以上", text):
+            q.tiers |= {"全国", "省级"}
+    if not q.tiers and re.search(r"考试|统考|答卷|评分|评卷|试题", text):
+        for tier, pat in _TIER_WORDS.items():
+            if re.search(pat, regulation):
+                q.tiers.add(tier)
+    q.military_in = bool(_MILITARY_IN.search(text))
+    q.military_out = bool(_MILITARY_OUT.search(text))
+    if m := _AREA.search(text):
+        q.min_area = float(m.group(1))
+    if m := _PRECISION.search(text):
+        q.max_precision = _to_base(float(m.group(1)), m.group(2))
+    q.scales = _scale_ranges(text)
+    return q
+
+
+def _to_base(value: float, unit: str) -> tuple[float, str]:
+    unit = unit.lower()
+    if unit in ("厘米", "cm"):
+        return value / 100, "m"
+    if unit in ("米", "m"):
+        return value, "m"
+    if unit in ("毫伽", "mgal"):
+        return value, "mgal"
+    return value, "arcsec"
+
+
+# ---------------------------------------------------------------- document side
+
+_PUBLISH = re.compile(r"公布|公开发布|对外发布|发布会|公开|发布|公告")
+_NEG_BEFORE = re.compile(r"(未|不|拟|将|待|前|尚|暂|严禁|禁止|不得|不予|不宜|免予|如何|是否|应当|应|须|申请|依申请)[^，,。;]{0,3}$")
+_NEG_AFTER = re.compile(r"^(前|之前|范围之内|日期|时间|渠道|程序|方式)")
+_DONE_PUBLISH = re.compile(r"已(?:于[^，,。;]{0,12})?(?:在[^，,。;]{0,12})?(?:正式|向社会|对外)?(?:公布|公开|发布)|(?:公开|正式)发布了?|新闻发布会(?:上|公布|发布)|予以公布|现(?:予|将)[^，,。;]{0,30}公布|在[^，,。;]{0,10}网站[^，,。;]{0,6}(?:公布|公开|发布)|公开发行|审图号|面向社会公开")
+_NOT_PUBLISHED = re.compile(r"尚未(?:对外)?(?:公布|公开|发布)|未(?:对外)?(?:公布|公开)|未经公布|不得(?:对外)?(?:公布|公开|发布|扩散|外传)|公布前|不予公开|不对外|内部掌握|拟于[^，,。;]{0,12}(?:公布|发布)")
+_EXAM_WORDS = re.compile(r"考试|开考|举行|考生|考务|测试")
+_BEFORE_DOC = re.compile(r"启用前|启用之前|尚未启用|考前|开考前|入闱|交印|印制|押送|装袋密封|启封前|考试结束前")
+_AFTER_DOC = re.compile(r"已于[^。;]{0,20}(?:结束|举行)|顺利结束|考试已结束|考试结束后|考后|已经结束|考试结束[，,]|已举行|评卷工作|阅卷工作|成绩(?:已|已经)?(?:公布|发布)")
+_UNDECIDED_DOC = re.compile(r"正在研究|尚在研究|尚未[做作]出(?:结论|决定)|未作出决定|未作决定|待[^，,。;]{0,12}再议|再提交[^，,。;]{0,8}研究|暂缓")
+_HARM_DOC = re.compile(r"泄露[^，,。;]{0,6}(?:后|将|会|可能)|一旦泄露|如泄露|公开或泄露|外泄[^，,。;]{0,4}(?:将|会)")
+_MILITARY_DOC = re.compile(r"军事禁区|军事管理区|军事设施")
+_MILITARY_NEG = re.compile(r"(不涉及|不含|未涉及|无|以外|之外|远离|不在)[^，,。;]{0,8}军事禁区|军事禁区(以外|之外)|(不涉及|不含|无)[^，,。;]{0,6}军事设施")
+_AREA_DOC = re.compile(r"(\d+(?:\.\d+)?)\s*(平方千米|平方公里|km2|km²)")
+_PRECISION_DOC = re.compile(r"±\s*(\d+(?:\.\d+)?)\s*(毫伽|mgal|米|m(?![a-z])|厘米|cm|″|\")")
+_RESOLUTION_DOC = re.compile(r"(\d+(?:\.\d+)?)\s*[′']\s*[×x*]\s*\d+(?:\.\d+)?\s*[′']")
+TIER_DOC = {
+    "全国": re.compile(r"全国[^，,。;]{0,14}(?:统一)?考试|全国统考|普通高考|高考|全国硕士|研究生招生考试|成人高考|自学考试|全国[^，,。;]{0,8}资格考试|全国统一"),
+    "省级": re.compile(r"全省[^，,。;]{0,10}(?:统一|考试)|省级[^，,。;]{0,8}考试|省教育考试院|省教育招生考试院|省统一|学业水平[^，,。;]{0,4}考试|专升本|对口招生|省人事考试|省人力资源"),
+    "地市级": re.compile(r"全市[^，,。;]{0,10}(?:统一|考试)|市级[^，,。;]{0,8}(?:考试|测试)|地\(市\)级|市教育局[^，,。;]{0,8}(?:统一|命题)|中考|初中学业水平|市统一|市人事考试|市人力资源"),
+}
+
+
+@dataclass
+class DocState:
+    """What a document says about the qualifiers, computed once per document."""
+
+    published: bool = False
+    not_published: bool = False
+    before_use: bool = False
+    after_use: bool = False
+    undecided: bool = False
+    harm: str = ""
+    tiers: set[str] = field(default_factory=set)
+    military: bool = False
+    military_neg: bool = False
+    areas: list[float] = field(default_factory=list)
+    precisions: list[tuple[float, str]] = field(default_factory=list)
+    resolutions: list[float] = field(default_factory=list)
+    scales: list[float] = field(default_factory=list)
+    public_notice: bool = False
+
+
+_PUBLIC_NOTICE = re.compile(r"特此公告|特此通告|考生须知|报名(?:公告|通知|简章)|招生简章|公示|欢迎[^。]{0,10}(?:报名|参加)")
+
+
+def doc_state(norm: str, header: Header) -> DocState:
+    """Scan the normalised text once for every qualifier signal."""
+    s = DocState()
+    s.published = bool(_DONE_PUBLISH.search(norm))
+    s.not_published = bool(_NOT_PUBLISHED.search(norm))
+    s.undecided = bool(_UNDECIDED_DOC.search(norm))
+    if m := _HARM_DOC.search(norm):
+        window = norm[m.start() : m.start() + 60]
+        s.harm = "特别严重" if "特别严重" in window else "严重" if "严重" in window else "一般"
+    s.tiers = {t for t, pat in TIER_DOC.items() if pat.search(norm)}
+    s.military = bool(_MILITARY_DOC.search(norm))
+    s.military_neg = bool(_MILITARY_NEG.search(norm))
+    s.areas = [float(m.group(1)) for m in _AREA_DOC.finditer(norm)]
+    s.precisions = [_to_base(float(m.group(1)), m.group(2)) for m in _PRECISION_DOC.finditer(norm)]
+    s.resolutions = [float(m.group(1)) for m in _RESOLUTION_DOC.finditer(norm)]
+    s.scales = [scale_denominator(m.group(1), m.group(2)) for m in _SCALE.finditer(norm)]
+    s.before_use, s.after_use = _exam_timing(norm, header)
+    s.public_notice = bool(_PUBLIC_NOTICE.search(norm) or _PUBLIC_NOTICE.search(normalize(header.title)))
+    return s
+
+
+def _exam_timing(norm: str, header: Header) -> tuple[bool, bool]:
+    """Before or after the exam: dated exam sentences against the 成文日期 first, then wording."""
+    issued = header.date()
+    before = after = False
+    if issued:
+        for sent in re.split(r"[。;\n]", norm):
+            if not _EXAM_WORDS.search(sent):
+                continue
+            for d in find_dates(sent, issued.year):
+                if d.date > issued and ("定于" in sent or "举行" in sent or "考试" in sent):
+                    before = True
+                elif d.date < issued and re.search(r"结束|举行|已于", sent):
+                    after = True
+    if not before and not after:
+        before = bool(_BEFORE_DOC.search(norm))
+        after = bool(_AFTER_DOC.search(norm))
+    elif not after and _AFTER_DOC.search(norm) and not _BEFORE_DOC.search(norm):
+        after = True
+    return before, after
+
+
+def gate(q: EntryQualifiers, s: DocState) -> tuple[float, list[str]]:
+    """Multiplier in [0, 1] for an entry given the document, and the reasons (Chinese) that decided it."""
+    g, why = 1.0, []
+    if q.before_use:
+        if s.after_use and not s.before_use:
+            g *= 0.05
+            why.append("文中表明已启用（考试已结束），不属启用前事项")
+        elif s.published and not s.not_published:
+            g *= 0.1
+            why.append("文中表明已公布")
+        elif s.before_use:
+            why.append("启用前")
+        else:
+            g *= 0.6
+    if q.after_use:
+        g *= 1.0 if s.after_use else 0.5
+    if q.unpublished or q.not_implemented:
+        if s.published and not s.not_published:
+            g *= 0.05
+            why.append("文中表明相关内容已公开发布")
+        elif s.not_published:
+            why.append("尚未公布")
+        else:
+            g *= 0.55
+    if q.undecided:
+        g *= 1.0 if s.undecided else 0.4
+        if s.undecided:
+            why.append("尚未作出结论")
+    if q.harm:
+        if not s.harm:
+            g *= 0.1
+        elif s.harm != q.harm:
+            g *= 0.35
+        else:
+            why.append(f"文中明示泄露后果（{q.harm}损害）")
+    if q.tiers and s.tiers:
+        if q.tiers & s.tiers:
+            why.append("考试层级：" + "、".join(sorted(q.tiers & s.tiers)))
+        else:
+            g *= 0.1
+    if q.military_in:
+        if s.military and not s.military_neg:
+            why.append("涉及军事禁区")
+        else:
+            g *= 0.1
+    if q.military_out and s.military and not s.military_neg:
+        g *= 0.3
+    if q.min_area is not None:
+        if s.areas and max(s.areas) > q.min_area:
+            why.append(f"覆盖面积超过{q.min_area:g}平方千米")
+        else:
+            g *= 0.1 if s.areas else 0.5
+    if q.max_precision is not None:
+        limit, unit = q.max_precision
+        vals = [v for v, u in s.precisions if u == unit]
+        if vals:
+            if min(vals) <= limit:
+                why.append("精度达到条目门槛")
+            else:
+                g *= 0.15
+        else:
+            g *= 0.7
+    if q.scales:
+        if s.scales:
+            main = max(s.scales, key=lambda d: (s.scales.count(d), -s.scales.index(d)))
+            if any(lo <= main <= hi for lo, hi in q.scales):
+                why.append("比例尺在条目范围内")
+            elif any(lo <= d <= hi for d in s.scales for lo, hi in q.scales):
+                g *= 0.45
+            else:
+                g *= 0.1
+        else:
+            g *= 0.6
+    if s.published and not s.not_published and not (q.before_use or q.unpublished or q.not_implemented):
+        g *= 0.5  # 已经依法公开的事项不得确定为国家秘密
+    if s.public_notice:
+        g *= 0.5
+    return g, why
