@@ -23,6 +23,7 @@ from dingmi.suggestion import EntryRef, Evidence, Suggestion
 from dingmi.text import normalize, split_sentences
 
 MATCH_THRESHOLD = 0.42   # an entry at or above this is a matter found in the document
+STRONG_OTHER = 0.6       # a higher-level entry beside the best one counts only from this score
 REVIEW_BELOW = 0.6       # confidence below this asks for review
 MAX_CHARS = 2_000_000    # longer documents are scored on their first MAX_CHARS characters
 
@@ -78,7 +79,7 @@ class Engine:
             for m in matches:
                 m.score *= 0.6
             matches.sort(key=lambda m: (-m.score, m.entry_id))
-        found = [m for m in matches if m.score >= MATCH_THRESHOLD]
+        found = _matters(matches)
         flags: list[str] = []
         level = max((m.level for m in found), key=rank, default="非密")
         period = ""
@@ -90,7 +91,7 @@ class Engine:
                 flags.append("conflict")
         source = strongest(source_markings(norm, header.marking_span))
         decision = Decision(matches, found, level, period, flags)
-        if source and rank(source.level) >= rank(level):
+        if source:  # 派生定密: the source's level and period, whatever the content seems to warrant
             decision.level, decision.period = source.level, source.period
             decision.source_level, decision.source_period = source.level, source.period
             flags.append("derived")
@@ -145,6 +146,25 @@ class Engine:
             suggestion.report = unclear_report(level, header, ceiling)
         suggestion.rationale = rationale(suggestion, d, ceiling)
         return suggestion
+
+
+def _matters(matches: list[EntryMatch]) -> list[EntryMatch]:
+    """The matters found: the best entry, plus others that are strong in their own right.
+
+    An entry of a higher level than the best one must be nearly as well supported, so a
+    weak higher-level candidate does not raise the level (最小化、精准化).
+    """
+    if not matches or matches[0].score < MATCH_THRESHOLD:
+        return []
+    best = matches[0]
+    out = [best]
+    for m in matches[1:]:
+        if m.score < MATCH_THRESHOLD:
+            break
+        if rank(m.level) > rank(best.level) and m.score < max(STRONG_OTHER, 0.75 * best.score):
+            continue
+        out.append(m)
+    return out
 
 
 def _confidence(d: Decision, top: float, second: float) -> float:

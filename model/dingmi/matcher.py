@@ -9,9 +9,15 @@ from dataclasses import dataclass, field
 
 import ahocorasick
 
+import re
+
 from dingmi.profiles import EntryProfile
 from dingmi.qualifiers import DocState, gate
 from dingmi.text import Sentence
+
+
+# a term right after these words is mentioned as absent: 未附控制点坐标表, 不含等高线, 已删除…
+_NEGATED = re.compile(r"(未附|未含|未包含|不含|不包含|不包括|不涉及|未涉及|没有|并无|无|删除了?|去除了?|不附|不得含有)[^，,。;]{0,5}$")
 
 
 @dataclass
@@ -61,10 +67,12 @@ class Matcher:
                 self._by_key[t.key].append(p)
 
     def scan(self, norm: str) -> dict[str, list[int]]:
-        """Positions (start offsets) of every term form found in the text."""
+        """Positions (start offsets) of every term form found in the text, except negated mentions."""
         found: dict[str, list[int]] = defaultdict(list)
         for end, form in self._automaton.iter(norm):
-            found[form].append(end - len(form) + 1)
+            start = end - len(form) + 1
+            if not _NEGATED.search(norm[max(0, start - 8) : start]):
+                found[form].append(start)
         return found
 
     def match(self, norm: str, sentences: list[Sentence], state: DocState,
@@ -107,9 +115,13 @@ class Matcher:
                 g *= 0.15
         if any(f in forms for f in p.exclude):
             g *= 0.3
+        if p.head and not p.head & set(key_sents):
+            g *= 0.4  # the matter itself (试题, 时间路线, 转换参数…) is not in the document
+        # each qualifier the document explicitly satisfies (scale, tier, area…) is evidence too
+        bonus = 0.12 * len(reasons) if coverage >= 0.25 and g >= 0.5 else 0.0
         # an entry whose text offers few distinctive terms cannot be matched confidently on them alone
         specificity = min(1.0, 0.5 + total / 16)
-        score = (0.35 * coverage + 0.45 * window + 0.2 * min(1.0, title * 2)) * g * specificity
+        score = min(1.0, 0.35 * coverage + 0.45 * window + 0.2 * min(1.0, title * 2) + bonus) * g * specificity
         best = sorted(per_sent.items(), key=lambda kv: -kv[1])
         top = best[0][1] if best else 0.0
         evidence = [sentences[i] for i, w in best[:3] if w >= 0.5 * top and w > 0]

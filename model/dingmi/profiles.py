@@ -47,6 +47,7 @@ class EntryProfile:
     entry: CatalogEntry
     terms: list[Term]
     qualifiers: EntryQualifiers
+    head: frozenset[str] = frozenset()  # keys of the matter's head noun phrase (after the last 的)
     require: list[tuple[str, ...]] = field(default_factory=list)  # each group: at least one form present
     exclude: tuple[str, ...] = ()
 
@@ -101,11 +102,13 @@ def build_profiles(catalog: Catalog, lexicon: dict[str, tuple[str, ...]] | None 
         words = [w for w in cut(tk, _CLEAN.sub(" ", text)) if _keep(w)]
         extra = expert.get(e.id, {}).get("terms", [])
         keys = list(dict.fromkeys(lexicon.get(w, (w,))[0] for w in [*words, *map(normalize, extra)]))
-        raw.append((e, keys))
-    df = Counter(k for _, keys in raw for k in set(keys))
+        head_text = _CLEAN.sub(" ", text.rsplit("的", 1)[1]) if "的" in text else ""
+        head = frozenset(lexicon.get(w, (w,))[0] for w in cut(tk, head_text) if _keep(w))
+        raw.append((e, keys, head))
+    df = Counter(k for _, keys, _ in raw for k in set(keys))
     n = len(raw)
     profiles = []
-    for e, keys in raw:
+    for e, keys, head in raw:
         terms = [
             Term(k, lexicon.get(k, (k,)), math.log((n + 1) / (df[k] + 0.5)) * (1.0 if len(k) > 1 else 0.5))
             for k in keys
@@ -116,6 +119,7 @@ def build_profiles(catalog: Catalog, lexicon: dict[str, tuple[str, ...]] | None 
                 entry=e,
                 terms=terms,
                 qualifiers=entry_qualifiers(normalize(e.text), e.level, normalize(e.regulation)),
+                head=head,
                 require=[tuple(normalize(w) for w in group) for group in spec.get("require", [])],
                 exclude=tuple(normalize(w) for w in spec.get("exclude", [])),
             )

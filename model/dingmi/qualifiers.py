@@ -17,8 +17,8 @@ from dingmi.text import normalize
 # ---------------------------------------------------------------- entry side
 
 _BEFORE = re.compile(r"启用之?前|启封前|考试结束前|使用完毕前|开考前|尚未启用|成绩处理完毕前")
-_AFTER = re.compile(r"启用之?后|考试结束后|考后")
-_UNPUBLISHED = re.compile(r"尚未公布|未公布|未经公布|尚未公开|不应公开|未公开|不宜公开")
+_AFTER = re.compile(r"启用之?后|考试结束后|考试后|考后")
+_UNPUBLISHED = re.compile(r"尚未公布|未公布|未经公布|尚未公开|未公开")
 _NOT_IMPLEMENTED = re.compile(r"尚未实施|未实施")
 _UNDECIDED = re.compile(r"正在研究|尚未[做作]出结论")
 _HARM = re.compile(r"泄露后|公开或泄露|一旦泄露|泄露会")
@@ -143,22 +143,29 @@ def _to_base(value: float, unit: str) -> tuple[float, str]:
 _PUBLISH = re.compile(r"公布|公开发布|对外发布|发布会|公开|发布|公告")
 _NEG_BEFORE = re.compile(r"(未|不|拟|将|待|前|尚|暂|严禁|禁止|不得|不予|不宜|免予|如何|是否|应当|应|须|申请|依申请)[^，,。;]{0,3}$")
 _NEG_AFTER = re.compile(r"^(前|之前|范围之内|日期|时间|渠道|程序|方式)")
-_DONE_PUBLISH = re.compile(r"已(?:于[^，,。;]{0,12})?(?:在[^，,。;]{0,12})?(?:正式|向社会|对外)?(?:公布|公开|发布)|(?:公开|正式)发布了?|新闻发布会(?:上|公布|发布)|予以公布|现(?:予|将)[^，,。;]{0,30}公布|在[^，,。;]{0,10}网站[^，,。;]{0,6}(?:公布|公开|发布)|公开发行|审图号|面向社会公开")
-_NOT_PUBLISHED = re.compile(r"尚未(?:对外)?(?:公布|公开|发布)|未(?:对外)?(?:公布|公开)|未经公布|不得(?:对外)?(?:公布|公开|发布|扩散|外传)|公布前|不予公开|不对外|内部掌握|拟于[^，,。;]{0,12}(?:公布|发布)")
+_DONE_PUBLISH = re.compile(r"已(?:于[^，,。;]{0,14})?(?:在[^，,。;]{0,24})?(?:正式|向社会|对外)?(?:公布|公开|发布)|(?:公开|正式)发布了?|新闻发布会(?:上|公布|发布)|予以公布|现(?:予|将)[^，,。;]{0,30}公布|在[^，,。;]{0,10}网站[^，,。;]{0,6}(?:公布|公开|发布)|公开发行|审图号|面向社会公开")
+_NOT_PUBLISHED = re.compile(r"尚未(?:对外)?(?:公布|公开|发布)|未(?:对外)?(?:公布|公开)|未经公布|不得(?:对外)?(?:公布|公开|发布|扩散|外传)|公布前|不予公开|不对外|内部掌握")
+_WILL_PUBLISH = re.compile(r"拟于[^，,。;]{0,12}(?:公布|发布)|将于[^，,。;]{0,12}(?:公布|发布)")
 _EXAM_WORDS = re.compile(r"考试|开考|举行|考生|考务|测试")
 _BEFORE_DOC = re.compile(r"启用前|启用之前|尚未启用|考前|开考前|入闱|交印|印制|押送|装袋密封|启封前|考试结束前")
 _AFTER_DOC = re.compile(r"已于[^。;]{0,20}(?:结束|举行)|顺利结束|考试已结束|考试结束后|考后|已经结束|考试结束[，,]|已举行|评卷工作|阅卷工作|成绩(?:已|已经)?(?:公布|发布)")
 _UNDECIDED_DOC = re.compile(r"正在研究|尚在研究|尚未[做作]出(?:结论|决定)|未作出决定|未作决定|待[^，,。;]{0,12}再议|再提交[^，,。;]{0,8}研究|暂缓")
-_HARM_DOC = re.compile(r"泄露[^，,。;]{0,6}(?:后|将|会|可能)|一旦泄露|如泄露|公开或泄露|外泄[^，,。;]{0,4}(?:将|会)")
+_HARM_DOC = re.compile(r"(?:泄露|外泄|泄密|公开)[^。;]{0,6}(?:后|将|会|可能|则)|一旦泄露|如泄露|公开或泄露")
+_HARM_SEVERE = (("特别严重", re.compile(r"特别严重|极为被动|极其严重|极大损害|重大损失")), ("严重", re.compile(r"严重")))
 _MILITARY_DOC = re.compile(r"军事禁区|军事管理区|军事设施")
 _MILITARY_NEG = re.compile(r"(不涉及|不含|未涉及|无|以外|之外|远离|不在)[^，,。;]{0,8}军事禁区|军事禁区(以外|之外)|(不涉及|不含|无)[^，,。;]{0,6}军事设施")
 _AREA_DOC = re.compile(r"(\d+(?:\.\d+)?)\s*(平方千米|平方公里|km2|km²)")
 _PRECISION_DOC = re.compile(r"±\s*(\d+(?:\.\d+)?)\s*(毫伽|mgal|米|m(?![a-z])|厘米|cm|″|\")")
 _RESOLUTION_DOC = re.compile(r"(\d+(?:\.\d+)?)\s*[′']\s*[×x*]\s*\d+(?:\.\d+)?\s*[′']")
+# exam names decide the tier; organ names (省教育考试院…) only when no exam name does
 TIER_DOC = {
-    "全国": re.compile(r"全国[^，,。;]{0,14}(?:统一)?考试|全国统考|普通高考|高考|全国硕士|研究生招生考试|成人高考|自学考试|全国[^，,。;]{0,8}资格考试|全国统一"),
-    "省级": re.compile(r"全省[^，,。;]{0,10}(?:统一|考试)|省级[^，,。;]{0,8}考试|省教育考试院|省教育招生考试院|省统一|学业水平[^，,。;]{0,4}考试|专升本|对口招生|省人事考试|省人力资源"),
-    "地市级": re.compile(r"全市[^，,。;]{0,10}(?:统一|考试)|市级[^，,。;]{0,8}(?:考试|测试)|地\(市\)级|市教育局[^，,。;]{0,8}(?:统一|命题)|中考|初中学业水平|市统一|市人事考试|市人力资源"),
+    "全国": re.compile(r"全国[^，,。;]{0,14}(?:统一)?考试|全国统考|普通高考|高考|全国硕士|研究生招生考试|成人高考|自学考试|全国统一"),
+    "省级": re.compile(r"全省[^，,。;]{0,10}(?:统一|考试)|省级[^，,。;]{0,8}考试|省统一|普通高中学业水平|专升本|对口招生"),
+    "地市级": re.compile(r"全市[^，,。;]{0,10}(?:统一|考试)|市级[^，,。;]{0,8}(?:考试|测试)|地\(市\)级|市统一|中考|初中学业水平"),
+}
+TIER_ORGAN = {
+    "省级": re.compile(r"省教育考试院|省教育招生考试院|省人事考试|省人力资源"),
+    "地市级": re.compile(r"市教育局[^，,。;]{0,8}(?:统一|命题)|市人事考试|市人力资源"),
 }
 
 
@@ -182,19 +189,27 @@ class DocState:
     public_notice: bool = False
 
 
-_PUBLIC_NOTICE = re.compile(r"特此公告|特此通告|考生须知|报名(?:公告|通知|简章)|招生简章|公示|欢迎[^。]{0,10}(?:报名|参加)")
+_PUBLIC_NOTICE = re.compile(r"特此公告|特此通告|考生须知|报名(?:公告|通知|简章)|招生简章|欢迎[^。]{0,10}(?:报名|参加)")
 
 
 def doc_state(norm: str, header: Header) -> DocState:
     """Scan the normalised text once for every qualifier signal."""
     s = DocState()
     s.published = bool(_DONE_PUBLISH.search(norm))
-    s.not_published = bool(_NOT_PUBLISHED.search(norm))
+    s.not_published = bool(_NOT_PUBLISHED.search(norm)) or (not s.published and bool(_WILL_PUBLISH.search(norm)))
     s.undecided = bool(_UNDECIDED_DOC.search(norm))
-    if m := _HARM_DOC.search(norm):
+    for m in _HARM_DOC.finditer(norm):
         window = norm[m.start() : m.start() + 60]
-        s.harm = "特别严重" if "特别严重" in window else "严重" if "严重" in window else "一般"
-    s.tiers = {t for t, pat in TIER_DOC.items() if pat.search(norm)}
+        sev = next((name for name, pat in _HARM_SEVERE if pat.search(window)), "一般")
+        order = ("", "一般", "严重", "特别严重")
+        if order.index(sev) > order.index(s.harm):
+            s.harm = sev
+    for table in (TIER_DOC, TIER_ORGAN):
+        counts = {t: len(pat.findall(norm)) for t, pat in table.items()}
+        most = max(counts.values())
+        s.tiers = {t for t, n in counts.items() if n and n == most}
+        if s.tiers:
+            break
     s.military = bool(_MILITARY_DOC.search(norm))
     s.military_neg = bool(_MILITARY_NEG.search(norm))
     s.areas = [float(m.group(1)) for m in _AREA_DOC.finditer(norm)]
@@ -211,8 +226,10 @@ def _exam_timing(norm: str, header: Header) -> tuple[bool, bool]:
     issued = header.date()
     before = after = False
     if issued:
-        for sent in re.split(r"[。;\n]", norm):
+        for sent in re.split(r"[。;\n,，]", norm):
             if not _EXAM_WORDS.search(sent):
+                continue
+            if re.search(r"成绩|公布|发布|录取|查询|报名", sent):
                 continue
             for d in find_dates(sent, issued.year):
                 if d.date > issued and ("定于" in sent or "举行" in sent or "考试" in sent):
@@ -300,8 +317,8 @@ def gate(q: EntryQualifiers, s: DocState) -> tuple[float, list[str]]:
                 g *= 0.1
         else:
             g *= 0.6
-    if s.published and not s.not_published and not (q.before_use or q.unpublished or q.not_implemented):
+    if s.published and not s.not_published and not (q.before_use or q.after_use or q.unpublished or q.not_implemented):
         g *= 0.5  # 已经依法公开的事项不得确定为国家秘密
     if s.public_notice:
-        g *= 0.5
+        g *= 0.35
     return g, why
