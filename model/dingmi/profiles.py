@@ -102,8 +102,7 @@ def build_profiles(catalog: Catalog, lexicon: dict[str, tuple[str, ...]] | None 
         words = [w for w in cut(tk, _CLEAN.sub(" ", text)) if _keep(w)]
         extra = expert.get(e.id, {}).get("terms", [])
         keys = list(dict.fromkeys(lexicon.get(w, (w,))[0] for w in [*words, *map(normalize, extra)]))
-        head_text = _CLEAN.sub(" ", text.rsplit("的", 1)[1]) if "的" in text else ""
-        head = frozenset(lexicon.get(w, (w,))[0] for w in cut(tk, head_text) if _keep(w))
+        head = frozenset(lexicon.get(w, (w,))[0] for w in _head_words(tk, text))
         raw.append((e, keys, head))
     df = Counter(k for _, keys, _ in raw for k in set(keys))
     n = len(raw)
@@ -125,6 +124,22 @@ def build_profiles(catalog: Catalog, lexicon: dict[str, tuple[str, ...]] | None 
             )
         )
     return profiles
+
+
+def _head_words(tk: object, text: str) -> list[str]:
+    """Head nouns of the matter: in each clause, the last word of each coordinated part after the last 的.
+
+    ``…在启用之前的试题(包括副题)、参考答案和评分标准`` → 试题, 参考答案, 评分标准.
+    """
+    heads = []
+    for clause in re.split(r"[,，;；。]", re.sub(r"\(.*?\)|（.*?）", "", text)):
+        if "的" not in clause:
+            continue
+        for part in re.split(r"[、和及与或]", clause.rsplit("的", 1)[1]):
+            words = [w for w in cut(tk, part) if _keep(w)]  # type: ignore[arg-type]
+            if words:
+                heads.append(words[-1])
+    return heads
 
 
 def _keep(word: str) -> bool:
