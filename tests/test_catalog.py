@@ -1,0 +1,96 @@
+"""Catalog loading: validation errors name file, line and field; organisation catalogs match at once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dingmi.catalog import default_catalog_path, load_catalogs, load_default
+from dingmi.engine import Engine, load_engine
+from dingmi.errors import CatalogError
+
+
+def _write(path: Path, rows: list[dict]) -> Path:
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _entry(**kw: str) -> dict:
+    base = {"id": "rw-01", "regulation": "铁路工作国家秘密范围的规定", "domain": "铁路", "item": "第三条（一）",
+            "text": "军事运输计划、军列开行方案及其运行时刻", "level": "机密", "period": ""}
+    base.update(kw)
+    return base
+
+
+def test_reference_catalog_loads_with_ids_and_version() -> None:
+    cat = load_default()
+    assert len(cat) == 92
+    assert cat["edu-01"].level == "绝密"
+    assert cat.version.startswith("reference@")
+
+
+def test_unknown_level_names_file_line_and_field(tmp_path: Path) -> None:
+    bad = _write(tmp_path / "org.jsonl", [_entry(), _entry(id="rw-02", level="特密")])
+    with pytest.raises(CatalogError) as err:
+        load_catalogs([bad])
+    msg = str(err.value)
+    assert "org.jsonl" in msg and "第2行" in msg and "level" in msg and "特密" in msg
+
+
+def test_missing_field_and_bad_json_are_errors_not_skips(tmp_path: Path) -> None:
+    missing = _write(tmp_path / "a.jsonl", [{k: v for k, v in _entry().items() if k != "text"}])
+    with pytest.raises(CatalogError, match="text"):
+        load_catalogs([missing])
+    broken = tmp_path / "b.jsonl"
+    broken.write_text(json.dumps(_entry(), ensure_ascii=False) + "\n{not json\n", encoding="utf-8")
+    with pytest.raises(CatalogError, match="第2行"):
+        load_catalogs([broken])
+
+
+def test_duplicate_id_across_catalogs_is_refused(tmp_path: Path) -> None:
+    clash = _write(tmp_path / "c.jsonl", [_entry(id="edu-01")])
+    with pytest.raises(CatalogError, match="edu-01"):
+        load_catalogs([default_catalog_path(), clash])
+
+
+def test_internal_entry_with_period_is_refused(tmp_path: Path) -> None:
+    bad = _write(tmp_path / "d.jsonl", [_entry(level="内部", period="10年")])
+    with pytest.raises(CatalogError, match="period"):
+        load_catalogs([bad])
+
+
+RAIL_DOC = """某铁路局集团公司
+
+关于做好2026年夏季军事运输保障工作的通知
+
+各站段：
+　　根据上级下达的军事运输计划，7月12日至15日开行军列3列，军列开行方案已经审定，运行时刻如下：X1次22时05分由北站始发，途经东站、河口站，次日3时40分到达终点站。
+　　请各站段按方案做好保障，相关运行时刻不得扩散。
+
+某铁路局集团公司
+2026年7月1日
+"""
+
+
+def test_organisation_catalog_entry_matches_without_retraining(tmp_path: Path) -> None:
+    org = _write(tmp_path / "rail.jsonl", [_entry()])
+    without = load_engine()
+    with_org = load_engine([org])
+    assert "rw-01" not in [e.id for e in without.suggest(RAIL_DOC).entries]
+    s = with_org.suggest(RAIL_DOC)
+    assert s.entries[0].id == "rw-01"
+    assert s.level == "机密" and s.marking == "机密★20年"
+    assert "rail@" in s.catalog_version
+
+
+def test_entries_of_all_catalogs_compete(tmp_path: Path) -> None:
+    from documents import EXAM_BEFORE
+
+    org = _write(tmp_path / "edu_org.jsonl", [_entry(id="org-01", domain="教育", level="秘密",
+                                                       text="省级统一考试在启用之前的试卷印制和交接安排")])
+    s = load_engine([org]).suggest(EXAM_BEFORE)
+    ids = [e.id for e in s.entries]
+    assert "org-01" in ids[:3] and "edu-06" in ids[:3]
+    assert s.level == "机密"  # the highest matter found decides
