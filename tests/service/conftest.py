@@ -15,8 +15,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-import pytest
+import warnings
+
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
+
+import httpx  # noqa: E402
+import pytest  # noqa: E402
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient

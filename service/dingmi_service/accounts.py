@@ -1,0 +1,181 @@
+"""Users, tokens and the organisation profile: shared by the CLI and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import audit
+from .db import Database
+from .models import ApiToken, OrgProfile, User, utcnow
+from .security import hash_token, new_token, validate_role
+from .workflow import ORGAN_LEVELS, SECRET_LEVELS
+
+
+class AccountError(ValueError):
+    """Invalid user or organisation data; ``conflict`` marks a clash with stored data."""
+
+    def __init__(self, message: str, *, conflict: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.conflict = conflict
+
+
+@dataclass(frozen=True)
+class CreatedUser:
+    """A new user and its token (shown once, never stored)."""
+
+    user: User
+    token: str
+
+
+def create_user(
+    db: Database, name: str, role: str, authority: str | None, *, actor_id: int | None, via: str
+) -> CreatedUser:
+    """Create a user with one role and issue its first API token."""
+    name = name.strip()
+    if not name or len(name) > 64:
+        raise AccountError("用户名不能为空，且不超过 64 个字符")
+    try:
+        validate_role(role, authority)
+    except ValueError as exc:
+        raise AccountError(str(exc)) from None
+    token = new_token()
+    try:
+        with db.write() as session:
+            if session.execute(select(User.id).where(User.name == name)).first():
+                raise AccountError(f"用户“{name}”已存在", conflict=True)
+            user = User(name=name, role=role, authority=authority, active=True, created_at=utcnow())
+            session.add(user)
+            session.flush()
+            session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), created_at=utcnow()))
+            audit.record(
+                db,
+                session,
+                "user.created",
+                actor_id=actor_id,
+                object_type="user",
+                object_id=user.id,
+                detail={"role": role, "authority": authority, "via": via},
+            )
+    except IntegrityError:
+        raise AccountError(f"用户“{name}”已存在", conflict=True) from None
+    return CreatedUser(user=user, token=token)
+
+
+def update_user(
+    db: Database,
+    user_id: int,
+    *,
+    actor_id: int,
+    role: str | None = None,
+    authority: str | None = None,
+    active: bool | None = None,
+) -> User | None:
+    """Change a user's role, authority or active flag. None when the user does not exist.
+
+    Nobody may change their own account: this is what keeps the 三员 from granting themselves.
+    """
+    if user_id == actor_id:
+        raise PermissionError("不得修改自己的角色、权限或状态")
+    with db.write() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            return None
+        new_role = role or user.role
+        new_authority = (authority or user.authority) if new_role == "responsible" else authority
+        try:
+            validate_role(new_role, new_authority)
+        except ValueError as exc:
+            raise AccountError(str(exc)) from None
+        changes = {}
+        if new_role != user.role:
+            changes["role"] = [user.role, new_role]
+        if new_authority != user.authority:
+            changes["authority"] = [user.authority, new_authority]
+        if active is not None and active != user.active:
+            changes["active"] = [user.active, active]
+        user.role, user.authority = new_role, new_authority
+        if active is not None:
+            user.active = active
+        if changes:
+            audit.record(db, session, "user.updated", actor_id=actor_id, object_type="user", object_id=user.id, detail=changes)
+        return user
+
+
+def list_users(db: Database) -> list[User]:
+    """All users, oldest first."""
+    with db.read() as session:
+        return list(session.execute(select(User).order_by(User.id)).scalars())
+
+
+def issue_token(db: Database, user_name: str, *, actor_id: int | None, via: str) -> str:
+    """Revoke a user's tokens and issue a new one."""
+    token = new_token()
+    with db.write() as session:
+        user = session.execute(select(User).where(User.name == user_name)).scalar()
+        if user is None:
+            raise AccountError(f"用户“{user_name}”不存在")
+        for old in session.execute(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        ).scalars():
+            old.revoked_at = utcnow()
+        session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), created_at=utcnow()))
+        audit.record(db, session, "token.issued", actor_id=actor_id, object_type="user", object_id=user.id, detail={"via": via})
+    return token
+
+
+def get_org(session: Session) -> OrgProfile | None:
+    """The organisation profile, if set."""
+    return session.get(OrgProfile, 1)
+
+
+def set_org(
+    db: Database,
+    level: str,
+    *,
+    authorized_level: str | None = None,
+    authorized_matters: str | None = None,
+    authorized_until: date | None = None,
+    actor_id: int | None,
+    via: str,
+) -> OrgProfile:
+    """Record the organ level and any written 定密授权."""
+    if level not in ORGAN_LEVELS:
+        raise AccountError(f"机关层级应为：{'、'.join(ORGAN_LEVELS)}")
+    if authorized_level is not None and authorized_level not in SECRET_LEVELS:
+        raise AccountError("定密授权的密级应为：绝密、机密或秘密")
+    if authorized_level is None and (authorized_matters or authorized_until):
+        raise AccountError("未给出授权密级时不能填写授权事项或授权期限")
+    with db.write() as session:
+        org = session.get(OrgProfile, 1)
+        if org is None:
+            org = OrgProfile(id=1)
+            session.add(org)
+        org.level = level
+        org.authorized_level = authorized_level
+        org.authorized_matters = authorized_matters
+        org.authorized_until = authorized_until
+        org.updated_at = utcnow()
+        org.updated_by = actor_id
+        session.flush()
+        audit.record(
+            db,
+            session,
+            "org.updated",
+            actor_id=actor_id,
+            object_type="org",
+            object_id=1,
+            detail={
+                "level": level,
+                "authorized_level": authorized_level,
+                "authorized_until": authorized_until.isoformat() if authorized_until else None,
+                "matters_sha256": audit.text_hash(authorized_matters) if authorized_matters else None,
+                "via": via,
+            },
+        )
+    return org

@@ -1,0 +1,277 @@
+"""``dingmi`` sub-commands of the service: serve, users, org, db, audit.
+
+Options are checked here rather than by click so that bad usage always ends with exit code 2
+and one Chinese line on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from typing import Any, NoReturn
+
+import click
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+from dingmi.errors import DingmiError
+
+from .accounts import AccountError
+from .workflow import ORGAN_LEVELS, SECRET_LEVELS
+
+ROLE_NAMES = "drafter、responsible、archivist、admin、security、auditor"
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print one Chinese line to stderr and exit."""
+    typer.echo(f"错误：{message}", err=True)
+    raise typer.Exit(code)
+
+
+class ChineseUsageCommand(TyperCommand):
+    """A command whose click usage errors become one Chinese line on stderr (exit 2)."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.Exit:
+            raise
+        except click.UsageError as exc:
+            path = f"{parent.command_path} {info_name}" if parent else str(info_name)
+            kind = {
+                "MissingParameter": "缺少必需的参数",
+                "NoSuchOption": "未知的选项",
+                "BadParameter": "参数值无效",
+                "BadOptionUsage": "选项用法错误",
+                "BadArgumentUsage": "参数用法错误",
+            }.get(type(exc).__name__, "用法错误")
+            hint = getattr(exc, "option_name", None) or getattr(getattr(exc, "param", None), "name", None) or ""
+            typer.echo(f"错误：{kind}{f'（{hint}）' if hint else ''}；请运行 `{path} --help` 查看用法", err=True)
+            raise typer.Exit(2) from None
+
+
+class ChineseUsageGroup(TyperGroup):
+    """A command group answering an unknown sub-command with one Chinese line (exit 2)."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError:
+            typer.echo(f"错误：未知的子命令“{args[0] if args else ''}”；请运行 `{ctx.command_path} --help` 查看用法", err=True)
+            raise typer.Exit(2) from None
+
+
+def _sub(name: str, help_text: str) -> typer.Typer:
+    return typer.Typer(name=name, help=help_text, no_args_is_help=True, add_completion=False, cls=ChineseUsageGroup)
+
+
+users_app = _sub("users", "用户与令牌（安全保密管理员）")
+org_app = _sub("org", "机关层级与定密授权")
+db_app = _sub("db", "数据库")
+audit_app = _sub("audit", "审计日志")
+
+
+def _database() -> Any:
+    """Prepared settings → migrated database (exit 2 on unsafe settings)."""
+    from .db import Database
+    from .settings import load_settings
+
+    try:
+        settings = load_settings()
+    except DingmiError as exc:
+        fail(f"[{exc.code}] {exc.message}")
+    except Exception as exc:  # pydantic validation of DINGMI_* variables
+        fail(f"设置无效：{str(exc).splitlines()[0]}")
+    db = Database(settings.effective_database_url)
+    db.upgrade()
+    return db
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="监听地址"),
+    port: int = typer.Option(8000, "--port", help="端口"),
+    workers: int = typer.Option(1, "--workers", help="工作进程数（每个进程各自加载模型）"),
+) -> None:
+    """启动定密辅助服务（uvicorn）。"""
+    import uvicorn
+
+    from .main import create_app
+    from .settings import load_settings
+
+    if not 0 < port < 65536:
+        fail("端口应在 1–65535 之间")
+    if workers < 1:
+        fail("工作进程数至少为 1")
+    try:
+        settings = load_settings()
+        app = create_app(settings) if workers == 1 else None
+    except DingmiError as exc:
+        fail(f"[{exc.code}] {exc.message}")
+    except Exception as exc:
+        fail(f"设置无效：{str(exc).splitlines()[0]}")
+    if app is not None:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    else:
+        uvicorn.run("dingmi_service.main:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+
+
+@users_app.command("add", cls=ChineseUsageCommand)
+def users_add(
+    name: str = typer.Argument(None, help="用户名"),
+    role: str = typer.Option(None, "--role", help=f"角色：{ROLE_NAMES}"),
+    authority: str = typer.Option(None, "--authority", help="定密权限（仅 responsible）：绝密、机密、秘密"),
+) -> None:
+    """创建用户；最后一行单独打印 API 令牌（只显示这一次）。"""
+    from . import accounts
+
+    if not name:
+        fail("缺少用户名：dingmi users add 用户名 --role 角色")
+    if not role:
+        fail(f"缺少 --role；可选：{ROLE_NAMES}")
+    db = _database()
+    try:
+        created = accounts.create_user(db, name, role, authority, actor_id=None, via="cli")
+    except AccountError as exc:
+        fail(exc.message)
+    finally:
+        db.dispose()
+    user = created.user
+    extra = f"，定密权限 {user.authority}" if user.authority else ""
+    typer.echo(f"已创建用户 {user.name}（编号 {user.id}，角色 {user.role}{extra}）。令牌只显示这一次，请妥善保管：")
+    typer.echo(created.token)
+
+
+@users_app.command("list", cls=ChineseUsageCommand)
+def users_list() -> None:
+    """列出用户。"""
+    from . import accounts
+
+    db = _database()
+    try:
+        for u in accounts.list_users(db):
+            state = "" if u.active else "（已停用）"
+            typer.echo(f"{u.id}\t{u.name}\t{u.role}\t{u.authority or '-'}{state}")
+    finally:
+        db.dispose()
+
+
+@users_app.command("token", cls=ChineseUsageCommand)
+def users_token(name: str = typer.Argument(None, help="用户名")) -> None:
+    """撤销用户的旧令牌并签发新令牌（最后一行）。"""
+    from . import accounts
+
+    if not name:
+        fail("缺少用户名：dingmi users token 用户名")
+    db = _database()
+    try:
+        token = accounts.issue_token(db, name, actor_id=None, via="cli")
+    except AccountError as exc:
+        fail(exc.message)
+    finally:
+        db.dispose()
+    typer.echo(f"已为 {name} 签发新令牌，旧令牌已撤销：")
+    typer.echo(token)
+
+
+@org_app.command("set", cls=ChineseUsageCommand)
+def org_set(
+    level: str = typer.Option(None, "--level", help="机关层级：中央、省级、设区的市、县级"),
+    authorized: str = typer.Option(None, "--authorized", help="书面定密授权的最高密级：绝密、机密、秘密"),
+    matters: str = typer.Option(None, "--matters", help="授权事项"),
+    until: str = typer.Option(None, "--until", help="授权期限（YYYY-MM-DD）"),
+) -> None:
+    """记录机关层级与定密授权；未设置前所有涉密决定均报请上级。"""
+    from . import accounts
+
+    if level not in ORGAN_LEVELS:
+        fail(f"--level 应为：{'、'.join(ORGAN_LEVELS)}")
+    if authorized is not None and authorized not in SECRET_LEVELS:
+        fail(f"--authorized 应为：{'、'.join(SECRET_LEVELS)}")
+    until_date = None
+    if until:
+        try:
+            until_date = date.fromisoformat(until)
+        except ValueError:
+            fail("--until 应为 YYYY-MM-DD 格式的日期")
+    db = _database()
+    try:
+        accounts.set_org(
+            db, level, authorized_level=authorized, authorized_matters=matters, authorized_until=until_date, actor_id=None, via="cli"
+        )
+    except AccountError as exc:
+        fail(exc.message)
+    finally:
+        db.dispose()
+    extra = f"，书面授权至 {authorized}" if authorized else ""
+    typer.echo(f"已设置机关层级：{level}{extra}")
+
+
+@org_app.command("show", cls=ChineseUsageCommand)
+def org_show() -> None:
+    """显示机关层级与定密授权。"""
+    from .accounts import get_org
+
+    db = _database()
+    try:
+        with db.read() as session:
+            org = get_org(session)
+    finally:
+        db.dispose()
+    if org is None:
+        typer.echo("尚未设置机关层级（所有涉密决定均将报请上级）")
+        return
+    typer.echo(f"机关层级：{org.level}")
+    if org.authorized_level:
+        typer.echo(f"定密授权：{org.authorized_level}（期限：{org.authorized_until or '未限定'}）")
+
+
+@db_app.command("upgrade", cls=ChineseUsageCommand)
+def db_upgrade() -> None:
+    """应用数据库迁移到最新版本。"""
+    db = _database()
+    try:
+        revision = db.current_revision()
+    finally:
+        db.dispose()
+    typer.echo(f"数据库已是最新版本（{revision}，{db.dialect}）")
+
+
+@audit_app.command("verify", cls=ChineseUsageCommand)
+def audit_verify(as_json: bool = typer.Option(False, "--json", help="以 JSON 输出")) -> None:
+    """重新计算审计日志哈希链；发现断裂时退出码为 1 并指出第一条被改动的事件。"""
+    from . import audit
+
+    db = _database()
+    try:
+        report = audit.verify(db)
+    finally:
+        db.dispose()
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    elif report.ok:
+        typer.echo(f"审计日志完整：共 {report.events} 条事件，哈希链校验通过")
+    else:
+        typer.echo(f"审计日志已被改动：第一条断裂的事件编号为 {report.first_broken}（共 {report.events} 条事件）")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Entry point (group ``dingmi.commands``): add the service commands to the ``dingmi`` CLI."""
+    app.command("serve", cls=ChineseUsageCommand)(serve)
+    app.add_typer(users_app, name="users")
+    app.add_typer(org_app, name="org")
+    app.add_typer(db_app, name="db")
+    app.add_typer(audit_app, name="audit")
+
+
+def main() -> None:  # pragma: no cover - convenience for `python -m dingmi_service.cli`
+    """Run the service commands alone."""
+    app = typer.Typer(add_completion=False, no_args_is_help=True)
+    register(app)
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""Accounts, organisation profile and system status (三员: security manages, admin operates)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from sqlalchemy import func, select
+
+import dingmi
+
+from .. import accounts
+from ..accounts import AccountError
+from ..deps import ClockDep, DbDep, SettingsDep
+from ..errors import conflict, forbidden, not_found, unprocessable
+from ..models import AuditEvent, Suggestion, User
+from ..schemas import (
+    ErrorBody,
+    Me,
+    OrgPublic,
+    OrgUpdate,
+    SystemStatus,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+    UserWithToken,
+)
+from ..security import Principal, authenticate, role_dep
+from ..workflow import STATUSES, china_today, org_ceiling
+
+router = APIRouter(prefix="/v1", tags=["账号与机关"])
+Security = role_dep("security")
+Admin = role_dep("admin")
+OrgReader = role_dep("drafter", "responsible", "archivist", "admin", "security")
+Anyone = Annotated[Principal, Depends(authenticate)]
+ERRORS = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 422: {"model": ErrorBody}}
+
+
+def _user(u: User) -> UserPublic:
+    return UserPublic(
+        id=u.id, name=u.name, role=u.role, authority=u.authority, active=u.active, created_at=u.created_at  # type: ignore[arg-type]
+    )
+
+
+@router.get("/me", response_model=Me, summary="当前用户", responses=ERRORS)
+def me(principal: Anyone) -> Me:
+    """The caller's own account."""
+    return Me(id=principal.id, name=principal.name, role=principal.role, authority=principal.authority)  # type: ignore[arg-type]
+
+
+@router.get("/users", response_model=list[UserPublic], summary="用户列表", responses=ERRORS)
+def list_users(principal: Security, db: DbDep) -> list[UserPublic]:
+    """All accounts (安全保密管理员)."""
+    return [_user(u) for u in accounts.list_users(db)]
+
+
+@router.post(
+    "/users",
+    status_code=201,
+    response_model=UserWithToken,
+    summary="创建用户并签发令牌",
+    responses={**ERRORS, 409: {"model": ErrorBody}},
+)
+def create_user(body: UserCreate, principal: Security, db: DbDep) -> UserWithToken:
+    """One role per account; the token is returned once and stored only as a hash."""
+    try:
+        created = accounts.create_user(db, body.name, body.role, body.authority, actor_id=principal.id, via="api")
+    except AccountError as exc:
+        raise (conflict(exc.message) if exc.conflict else unprocessable(exc.message)) from None
+    return UserWithToken(**_user(created.user).model_dump(), token=created.token)
+
+
+@router.patch(
+    "/users/{user_id}",
+    response_model=UserPublic,
+    summary="修改用户角色、权限或状态",
+    responses={**ERRORS, 404: {"model": ErrorBody}},
+)
+def update_user(
+    user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: UserUpdate, principal: Security, db: DbDep
+) -> UserPublic:
+    """Nobody changes their own account, so no administrator can grant itself a role."""
+    try:
+        user = accounts.update_user(
+            db, user_id, actor_id=principal.id, role=body.role, authority=body.authority, active=body.active
+        )
+    except PermissionError as exc:
+        raise forbidden(str(exc), code="DM433") from None
+    except AccountError as exc:
+        raise unprocessable(exc.message) from None
+    if user is None:
+        raise not_found("未找到该用户")
+    return _user(user)
+
+
+@router.get("/org", response_model=OrgPublic, summary="机关定密权限信息", responses=ERRORS)
+def get_org(principal: OrgReader, db: DbDep, clock: ClockDep) -> OrgPublic:
+    """Organ level, written 定密授权 and the ceiling they give today."""
+    with db.read() as session:
+        org = accounts.get_org(session)
+    if org is None:
+        return OrgPublic(set=False, level=None, authorized_level=None, authorized_matters=None, authorized_until=None, ceiling=None)
+    return OrgPublic(
+        set=True,
+        level=org.level,  # type: ignore[arg-type]
+        authorized_level=org.authorized_level,  # type: ignore[arg-type]
+        authorized_matters=org.authorized_matters,
+        authorized_until=org.authorized_until,
+        ceiling=org_ceiling(org.level, org.authorized_level, org.authorized_until, china_today(clock())),  # type: ignore[arg-type]
+    )
+
+
+@router.put("/org", response_model=OrgPublic, summary="设置机关层级和定密授权", responses=ERRORS)
+def put_org(body: OrgUpdate, principal: Security, db: DbDep, clock: ClockDep, request: Request) -> OrgPublic:
+    """Recorded by the 安全保密管理员; audited."""
+    try:
+        accounts.set_org(
+            db,
+            body.level,
+            authorized_level=body.authorized_level,
+            authorized_matters=body.authorized_matters,
+            authorized_until=body.authorized_until,
+            actor_id=principal.id,
+            via="api",
+        )
+    except AccountError as exc:
+        raise unprocessable(exc.message) from None
+    return get_org(principal, db, clock)
+
+
+@router.get("/system", response_model=SystemStatus, summary="系统状态", responses=ERRORS)
+def system_status(principal: Admin, db: DbDep, settings: SettingsDep, request: Request) -> SystemStatus:
+    """Versions and counts for the 系统管理员; no document content."""
+    with db.read() as session:
+        by_status = dict(session.execute(select(Suggestion.status, func.count()).group_by(Suggestion.status)).all())
+        users = session.execute(select(func.count()).select_from(User)).scalar_one()
+        events = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+    return SystemStatus(
+        version=dingmi.__version__,
+        model_version=request.app.state.model_version,
+        catalog_version=request.app.state.catalog_version,
+        database=db.dialect,
+        schema_revision=db.current_revision(),
+        store_full_text=settings.store_full_text,
+        max_upload_bytes=settings.max_upload_bytes,
+        suggestions_by_status={s: int(by_status.get(s, 0)) for s in STATUSES},
+        users=users,
+        audit_events=events,
+    )

@@ -1,0 +1,451 @@
+"""Suggestions and decisions: submit, review queue, one item, decision."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from dingmi.errors import ReadError
+
+from .. import audit, suggester
+from ..accounts import get_org
+from ..deps import ClockDep, DbDep, EngineDep, SettingsDep
+from ..errors import ApiError, conflict, forbidden, not_found, too_large, unprocessable, unsupported_type
+from ..limits import BodyTooLarge
+from ..models import Decision, OrgProfile, Suggestion, utcnow
+from ..schemas import (
+    DecisionCreate,
+    DecisionPublic,
+    ErrorBody,
+    Status,
+    SuggestionCreate,
+    SuggestionPage,
+    SuggestionPublic,
+)
+from ..security import Principal, role_dep
+from ..workflow import (
+    DecisionInput,
+    DecisionInvalid,
+    DecisionRefused,
+    SuggestedClassification,
+    china_today,
+    decide,
+    org_ceiling,
+)
+
+router = APIRouter(prefix="/v1/suggestions", tags=["建议与决定"])
+
+ALLOWED_SUFFIXES = (".txt", ".docx", ".pdf")
+MAX_TITLE = 500
+# Keys of ``Suggestion.to_dict()`` kept in their own columns; the rest is stored as ``result``.
+COLUMN_KEYS = frozenset({"level", "period", "marking", "confidence", "flags", "model_version", "catalog_version"})
+RESULT_FIELDS = ("entries", "evidence", "rationale", "header")
+IdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="建议编号")]
+Submitter = role_dep("drafter", "responsible")
+Reviewer = role_dep("drafter", "responsible")
+Responsible = role_dep("responsible")
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "缺少或无效的令牌"},
+    403: {"model": ErrorBody, "description": "角色或权限不足"},
+    422: {"model": ErrorBody, "description": "请求内容无效"},
+}
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A document as received: JSON text or an uploaded file."""
+
+    title: str
+    text: str | None = None
+    data: bytes | None = None
+    filename: str | None = None
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+async def read_submission(request: Request) -> Submission:
+    """Parse a JSON body or a multipart upload (field ``file``); 415 for anything else."""
+    media = _media_type(request)
+    if media == "application/json" or media.endswith("+json"):
+        raw = await request.body()
+        try:
+            payload = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise unprocessable("JSON 格式错误，无法解析") from None
+        try:
+            body = SuggestionCreate.model_validate(payload)
+        except ValidationError as exc:
+            errors = exc.errors(include_input=False, include_url=False)
+            raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
+        return Submission(title=body.title, text=body.text)
+    if media == "multipart/form-data":
+        try:
+            form = await request.form(max_files=1, max_fields=20)
+        except StarletteHTTPException as exc:
+            if isinstance(exc.__cause__, BodyTooLarge):
+                raise too_large(request.app.state.settings.max_upload_bytes) from None
+            raise unprocessable("multipart 表单格式错误，无法解析") from None
+        try:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise unprocessable("缺少上传文件：请在表单字段 file 中上传 .txt、.docx 或 .pdf 文件")
+            data = await upload.read()
+            title = form.get("title")
+            return Submission(
+                title=title if isinstance(title, str) else "", data=data, filename=upload.filename or ""
+            )
+        finally:
+            await form.close()
+    raise unsupported_type("仅支持 application/json（text、title）或 multipart/form-data（file 字段）提交")
+
+
+SUBMISSION_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": SuggestionCreate.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": ".txt、.docx 或 .pdf 文件"},
+                        "title": {"type": "string", "maxLength": MAX_TITLE},
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+def _document_text(sub: Submission, max_bytes: int) -> tuple[str, str, str | None, str]:
+    """Return (text, sha256, filename, title) for a submission, or raise 413/415/422."""
+    title = sub.title
+    if sub.data is None:
+        assert sub.text is not None
+        if not sub.text.strip():
+            raise unprocessable("文件正文为空")
+        return sub.text, hashlib.sha256(sub.text.encode("utf-8")).hexdigest(), None, title
+    filename = PurePath((sub.filename or "").replace("\\", "/")).name[:255]
+    suffix = PurePath(filename).suffix.lower()
+    if suffix not in ALLOWED_SUFFIXES:
+        raise unsupported_type(f"不支持的文件类型“{suffix or '无扩展名'}”；仅支持 .txt、.docx、.pdf")
+    if len(sub.data) > max_bytes:
+        raise too_large(max_bytes)
+    try:
+        text = suggester.read_document(sub.data, filename)
+    except ReadError as exc:
+        if exc.code == "DM111":
+            raise unsupported_type(exc.message) from None
+        raise ApiError(422, exc.code, exc.message) from None
+    text = text.replace("\x00", "")
+    if not text.strip():
+        raise ApiError(422, "DM422", "文件中没有可识别的文字")
+    if "\x00" in title or len(title) > MAX_TITLE:
+        raise unprocessable(f"标题不得超过 {MAX_TITLE} 个字符，且不得含有 NUL 字符")
+    return text, hashlib.sha256(sub.data).hexdigest(), filename, title or PurePath(filename).stem[:MAX_TITLE]
+
+
+def _engine_authority(org: OrgProfile | None, today: Any) -> str | None:
+    """What the engine should know about the organisation's 定密权限."""
+    if org is None:
+        return None
+    ceiling = org_ceiling(org.level, org.authorized_level, org.authorized_until, today)
+    return ceiling or org.level
+
+
+def to_public(row: Suggestion, decision: Decision | None, *, with_text: bool) -> SuggestionPublic:
+    """Stored rows → API model."""
+    result = row.result or {}
+    return SuggestionPublic(
+        id=row.id,
+        status=row.status,  # type: ignore[arg-type]
+        created_at=row.created_at,
+        submitted_by=row.submitted_by,
+        title=row.title,
+        filename=row.filename,
+        sha256=row.sha256,
+        char_count=row.char_count,
+        level=row.level,  # type: ignore[arg-type]
+        period=row.period,
+        marking=row.marking,
+        entries=result.get("entries") or [],
+        evidence=result.get("evidence") or [],
+        rationale=result.get("rationale") or "",
+        confidence=row.confidence,
+        flags=list(row.flags or []),
+        header=result.get("header") or {},
+        details={k: v for k, v in result.items() if k not in RESULT_FIELDS},
+        model_version=row.model_version,
+        catalog_version=row.catalog_version,
+        due_date=row.due_date,
+        decision=decision_public(decision) if decision else None,
+        text=row.text if with_text else None,
+    )
+
+
+def decision_public(d: Decision) -> DecisionPublic:
+    """Stored decision → API model."""
+    return DecisionPublic(
+        id=d.id,
+        action=d.action,  # type: ignore[arg-type]
+        level=d.level,  # type: ignore[arg-type]
+        period=d.period,
+        marking=d.marking,
+        knowledge_scope=d.knowledge_scope,
+        reason=d.reason,
+        basis_entry=d.basis_entry,
+        status=d.status,  # type: ignore[arg-type]
+        decided_by=d.decided_by,
+        decided_at=d.decided_at,
+        due_date=d.due_date,
+        expires_on=d.expires_on,
+        supersedes=d.supersedes_id,
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=SuggestionPublic,
+    summary="提交文件，获得定密建议",
+    openapi_extra=SUBMISSION_BODY,
+    responses={**ERRORS, 413: {"model": ErrorBody}, 415: {"model": ErrorBody}},
+)
+def create_suggestion(
+    principal: Submitter,
+    submission: Annotated[Submission, Depends(read_submission)],
+    db: DbDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+) -> SuggestionPublic:
+    """JSON ``{"text", "title"}`` or a multipart ``file`` (.txt/.docx/.pdf) → suggestion, status ``pending``.
+
+    ``sha256`` is that of the uploaded file's bytes, or of the UTF-8 text for JSON.
+    """
+    text, digest, filename, title = _document_text(submission, settings.max_upload_bytes)
+    now = clock()
+    with db.read() as session:
+        authority = _engine_authority(get_org(session), china_today(now))
+    result = suggester.suggest(engine, text, authority=authority, title=title)
+    flags = [str(f) for f in result.get("flags", [])]
+    row = Suggestion(
+        created_at=utcnow(),
+        submitted_by=principal.id,
+        title=title,
+        filename=filename,
+        sha256=digest,
+        text=text if settings.store_full_text else None,
+        char_count=len(text),
+        level=str(result.get("level", "")),
+        period=str(result.get("period", "") or ""),
+        marking=str(result.get("marking", "") or ""),
+        confidence=float(result.get("confidence", 0.0) or 0.0),
+        flags=flags,
+        result={k: v for k, v in result.items() if k not in COLUMN_KEYS},
+        model_version=str(result.get("model_version", "")),
+        catalog_version=str(result.get("catalog_version", "")),
+        status="pending",
+    )
+    with db.write() as session:
+        session.add(row)
+        session.flush()
+        audit.record(
+            db,
+            session,
+            "suggestion.created",
+            actor_id=principal.id,
+            object_type="suggestion",
+            object_id=row.id,
+            detail={
+                "sha256": digest,
+                "via": "file" if filename is not None else "json",
+                "chars": len(text),
+                "level": row.level,
+                "flags": flags,
+                "text_stored": settings.store_full_text,
+            },
+        )
+    return to_public(row, None, with_text=True)
+
+
+@router.get("", response_model=SuggestionPage, summary="审核队列（最新在前）", responses=ERRORS)
+def list_suggestions(
+    principal: Reviewer,
+    db: DbDep,
+    status: Annotated[Status | None, Query(description="按状态筛选，如 pending")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> SuggestionPage:
+    """Responsible persons see every suggestion; drafters see their own."""
+    query = select(Suggestion)
+    if status is not None:
+        query = query.where(Suggestion.status == status)
+    if principal.role == "drafter":
+        query = query.where(Suggestion.submitted_by == principal.id)
+    with db.read() as session:
+        total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = list(session.execute(query.order_by(Suggestion.id.desc()).limit(limit).offset(offset)).scalars())
+        ids = [r.decision_id for r in rows if r.decision_id]
+        decisions = {d.id: d for d in session.execute(select(Decision).where(Decision.id.in_(ids))).scalars()} if ids else {}
+    items = [to_public(r, decisions.get(r.decision_id or 0), with_text=False) for r in rows]
+    return SuggestionPage(items=items, total=total, limit=limit, offset=offset)
+
+
+def _visible(principal: Principal, row: Suggestion | None) -> Suggestion:
+    if row is None or (principal.role == "drafter" and row.submitted_by != principal.id):
+        raise not_found("未找到该建议")
+    return row
+
+
+@router.get(
+    "/{suggestion_id}",
+    response_model=SuggestionPublic,
+    summary="查看一条建议",
+    responses={**ERRORS, 404: {"model": ErrorBody}},
+)
+def get_suggestion(suggestion_id: IdPath, principal: Reviewer, db: DbDep) -> SuggestionPublic:
+    """One suggestion with its current decision and, if stored, the full text."""
+    with db.read() as session:
+        row = _visible(principal, session.get(Suggestion, suggestion_id))
+        decision = session.get(Decision, row.decision_id) if row.decision_id else None
+    return to_public(row, decision, with_text=True)
+
+
+@router.post(
+    "/{suggestion_id}/decision",
+    response_model=SuggestionPublic,
+    summary="定密责任人作出决定",
+    responses={**ERRORS, 404: {"model": ErrorBody}, 409: {"model": ErrorBody}},
+)
+def decide_suggestion(
+    suggestion_id: IdPath,
+    body: DecisionCreate,
+    principal: Responsible,
+    db: DbDep,
+    engine: EngineDep,
+    clock: ClockDep,
+) -> SuggestionPublic:
+    """confirm / change / reject. Above one's own 定密权限: 403 (报请上级). Above the organisation's:
+    ``escalated``. A secret ``unclear_matter``: ``reported``, due in 10 working days. An item already
+    decided: 409, unless this is a ``change`` whose ``supersedes`` names the current decision.
+    """
+    if body.basis_entry:
+        known = suggester.entry_ids(engine)
+        if known and body.basis_entry not in known:
+            raise unprocessable(f"定密依据“{body.basis_entry}”不在保密事项目录中")
+    now = clock()
+    today = china_today(now)
+    try:
+        with db.write() as session:
+            row = session.execute(
+                select(Suggestion).where(Suggestion.id == suggestion_id).with_for_update()
+            ).scalar()
+            if row is None:
+                raise not_found("未找到该建议")
+            if row.submitted_by == principal.id:
+                raise forbidden("不得审核批准自己提交的文件，请由其他定密责任人决定", code="DM432")
+            _check_sequence(row, body)
+            org = get_org(session)
+            ceiling = org_ceiling(org.level, org.authorized_level, org.authorized_until, today) if org else None
+            try:
+                outcome = decide(
+                    SuggestedClassification(
+                        level=row.level,
+                        period=row.period,
+                        flags=tuple(row.flags or ()),
+                        entry_levels=tuple(
+                            (str(e.get("id", "")), str(e.get("level", ""))) for e in (row.result or {}).get("entries", [])
+                        ),
+                    ),
+                    DecisionInput(
+                        action=body.action,
+                        level=body.level,
+                        period=body.period,
+                        reason=body.reason,
+                        basis_entry=body.basis_entry,
+                    ),
+                    person_ceiling=principal.authority,
+                    org_level_set=org is not None,
+                    org_ceiling_level=ceiling,
+                    today=today,
+                )
+            except DecisionRefused as exc:
+                raise forbidden(exc.message, code="DM431") from None
+            except DecisionInvalid as exc:
+                raise unprocessable(exc.message) from None
+            decision = Decision(
+                suggestion_id=row.id,
+                supersedes_id=body.supersedes,
+                decided_by=principal.id,
+                decided_at=now,
+                action=body.action,
+                level=outcome.level,
+                period=outcome.period,
+                marking=outcome.marking,
+                knowledge_scope=body.knowledge_scope,
+                reason=body.reason,
+                basis_entry=outcome.basis_entry,
+                status=outcome.status,
+                due_date=outcome.due_date,
+                expires_on=outcome.expires_on,
+            )
+            session.add(decision)
+            session.flush()
+            row.status = outcome.status
+            row.decision_id = decision.id
+            row.due_date = outcome.due_date
+            audit.record(
+                db,
+                session,
+                "suggestion.decided",
+                actor_id=principal.id,
+                object_type="suggestion",
+                object_id=row.id,
+                detail={
+                    "decision_id": decision.id,
+                    "action": body.action,
+                    "level": outcome.level,
+                    "period": outcome.period,
+                    "status": outcome.status,
+                    "supersedes": body.supersedes,
+                    "due_date": outcome.due_date.isoformat() if outcome.due_date else None,
+                    "reason_sha256": audit.text_hash(body.reason) if body.reason else None,
+                    "scope_sha256": audit.text_hash(body.knowledge_scope) if body.knowledge_scope else None,
+                },
+            )
+    except IntegrityError:  # a concurrent decision won the race
+        raise conflict("该建议已由他人作出决定，请刷新后重试") from None
+    return to_public(row, decision, with_text=True)
+
+
+def _check_sequence(row: Suggestion, body: DecisionCreate) -> None:
+    """First decision, or a ``change`` that references the current one; never an overwrite."""
+    if row.decision_id is None:
+        if body.supersedes is not None:
+            raise unprocessable("该建议尚无决定，不能引用 supersedes")
+        return
+    if body.supersedes is None:
+        raise conflict(
+            f"该建议已有决定（编号 {row.decision_id}）；如需变更，请提交 action=change 并在 supersedes 中引用编号 {row.decision_id}"
+        )
+    if body.supersedes != row.decision_id:
+        raise conflict(f"引用的决定不是当前有效的决定（当前编号 {row.decision_id}），请刷新后重试")
+    if body.action != "change":
+        raise unprocessable("变更已有决定必须使用 action=change")
