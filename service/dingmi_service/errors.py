@@ -59,4 +59,5 @@ def unsupported_type(message: str) -> ApiError:
 def too_large(limit: int) -> ApiError:
     """413 for a body or upload beyond ``limit`` bytes."""
     mb = limit / (1024 * 1024)
-    return ApiError(413, "DM413", f"上传内容超过大小限制（{mb:g} MB）")
+    size = f"{mb:g} MB" if mb >= 1 else f"{limit} 字节"
+    return ApiError(413, "DM413", f"上传内容超过大小限制（{size}）")
