@@ -11,7 +11,6 @@ import sys
 from datetime import date
 from typing import Any, NoReturn
 
-import click
 import typer
 from typer.core import TyperCommand, TyperGroup
 
@@ -29,15 +28,20 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _is_usage_error(exc: BaseException) -> bool:
+    """A click usage error (typer may vendor its own copy of click, so match by class name)."""
+    return any(cls.__name__ == "UsageError" for cls in type(exc).__mro__)
+
+
 class ChineseUsageCommand(TyperCommand):
     """A command whose click usage errors become one Chinese line on stderr (exit 2)."""
 
-    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
-        except click.exceptions.Exit:
-            raise
-        except click.UsageError as exc:
+        except Exception as exc:
+            if not _is_usage_error(exc):
+                raise
             path = f"{parent.command_path} {info_name}" if parent else str(info_name)
             kind = {
                 "MissingParameter": "缺少必需的参数",
@@ -54,10 +58,12 @@ class ChineseUsageCommand(TyperCommand):
 class ChineseUsageGroup(TyperGroup):
     """A command group answering an unknown sub-command with one Chinese line (exit 2)."""
 
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         try:
             return super().resolve_command(ctx, args)
-        except click.UsageError:
+        except Exception as exc:
+            if not _is_usage_error(exc):
+                raise
             typer.echo(f"错误：未知的子命令“{args[0] if args else ''}”；请运行 `{ctx.command_path} --help` 查看用法", err=True)
             raise typer.Exit(2) from None
 
