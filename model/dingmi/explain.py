@@ -62,7 +62,9 @@ def lowering_advice(found: list[EntryMatch], level: str, text: str) -> list[Lowe
     top = [m for m in found if m.level == level]
     rest = [m for m in found if rank(m.level) < rank(level)]
     remove = {(s.start, s.end): Evidence(s.start, s.end, text[s.start : s.end], m.entry_id) for m in top for s in m.evidence}
-    after = max((m.level for m in rest), key=rank, default="非密")
+    # a lower matter still counts after the removal only if some of its own evidence remains
+    remaining = [m for m in rest if any((s.start, s.end) not in remove for s in m.evidence)]
+    after = max((m.level for m in remaining), key=rank, default="非密")
     advice = (
         f"删除或概括上述{len(remove)}处{level}级密点（例如只写工作安排、不写具体内容或数值）后，"
         + (f"文件可按{after}级处理。" if after != "非密" else "文件可不再作为国家秘密（请复核是否属内部事项）。")

@@ -62,6 +62,8 @@ def _lines(text: str) -> list[tuple[int, str]]:
 def parse_header(text: str, title_hint: str = "") -> Header:
     """Read the header from the first lines and the 成文日期 from the last lines."""
     lines = [(p, s) for p, s in _lines(text) if s.strip()]
+    if len(lines) > 40:  # the header is at the top and the 落款 at the bottom
+        lines = lines[:20] + lines[-20:]
     head = lines[:8]
     copy_no = marking = level = period = urgency = doc_no = title = ""
     span: tuple[int, int] | None = None

@@ -16,6 +16,8 @@ from dingmi.qualifiers import DocState, gate
 from dingmi.text import Sentence
 
 
+MIN_COVERAGE = 0.2  # entries with less of their weighted terms present are not scored (cheap screen)
+
 # a term right after these words is mentioned as absent: 未附控制点坐标表, 不含等高线, 已删除…
 _NEGATED = re.compile(r"(未附|未含|未包含|不含|不包含|不包括|不涉及|未涉及|没有|并无|无|删除了?|去除了?|不附|不得含有)[^，,。;]{0,5}$")
 
@@ -61,10 +63,11 @@ class Matcher:
         for form in set(self._form_keys) | extra_forms:
             self._automaton.add_word(form, form)
         self._automaton.make_automaton()
-        self._by_key: dict[str, list[EntryProfile]] = defaultdict(list)
-        for p in profiles:
+        # key -> (profile index, share of that entry's weight): coverage without touching other entries
+        self._by_key: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for n, p in enumerate(profiles):
             for t in p.terms:
-                self._by_key[t.key].append(p)
+                self._by_key[t.key].append((n, t.weight / p.total_weight))
 
     def scan(self, norm: str) -> dict[str, list[int]]:
         """Positions (start offsets) of every term form found in the text, except negated mentions."""
@@ -90,8 +93,15 @@ class Matcher:
                     key_sents[key].add(max(0, bisect.bisect_right(starts, pos) - 1))
                     if title_span and title_span[0] <= pos < title_span[1]:
                         key_in_title.add(key)
-        candidates = {id(p): p for key in key_sents for p in self._by_key.get(key, ())}
-        out = [self._score(p, key_sents, key_in_title, forms, sentences, state) for p in candidates.values()]
+        coverage: dict[int, float] = defaultdict(float)
+        for key in key_sents:
+            for n, share in self._by_key.get(key, ()):
+                coverage[n] += share
+        out = [
+            self._score(self.profiles[n], key_sents, key_in_title, forms, sentences, state)
+            for n, cov in coverage.items()
+            if cov >= MIN_COVERAGE
+        ]
         out.sort(key=lambda m: (-m.score, m.entry_id))
         return out
 
@@ -100,22 +110,23 @@ class Matcher:
         total = p.total_weight
         matched = [t for t in p.terms if t.key in key_sents]
         coverage = sum(t.weight for t in matched) / total
+        g, reasons = gate(p.qualifiers, state)
         title = sum(t.weight for t in matched if t.key in key_in_title) / total
         per_sent: dict[int, float] = defaultdict(float)
+        near: dict[int, float] = defaultdict(float)  # weight of distinct terms within one sentence of i
         for t in matched:
-            for i in key_sents[t.key]:
+            sents = key_sents[t.key]
+            for i in sents:
                 per_sent[i] += t.weight
-        window = 0.0
-        for i in per_sent:
-            keys = {t.key for t in matched if key_sents[t.key] & {i - 1, i, i + 1}}
-            window = max(window, sum(t.weight for t in matched if t.key in keys) / total)
-        g, reasons = gate(p.qualifiers, state)
+            for j in {k for i in sents for k in (i - 1, i, i + 1)}:
+                near[j] += t.weight
+        window = max(near.values()) / total if near else 0.0
         for group in p.require:
             if not any(f in forms for f in group):
                 g *= 0.15
         if any(f in forms for f in p.exclude):
             g *= 0.3
-        if p.head and not p.head & set(key_sents):
+        if p.head and not p.head & key_sents.keys():
             g *= 0.4  # the matter itself (试题, 时间路线, 转换参数…) is not in the document
         # each qualifier the document explicitly satisfies (scale, tier, area…) is evidence too
         bonus = 0.12 * len(reasons) if coverage >= 0.25 and g >= 0.5 else 0.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from dingmi.dates import find_dates
 from dingmi.header import Header
@@ -169,56 +170,95 @@ TIER_ORGAN = {
 }
 
 
-@dataclass
 class DocState:
-    """What a document says about the qualifiers, computed once per document."""
+    """What a document says about the qualifiers; each signal is computed on first use only."""
 
-    published: bool = False
-    not_published: bool = False
-    before_use: bool = False
-    after_use: bool = False
-    undecided: bool = False
-    harm: str = ""
-    tiers: set[str] = field(default_factory=set)
-    military: bool = False
-    military_neg: bool = False
-    areas: list[float] = field(default_factory=list)
-    precisions: list[tuple[float, str]] = field(default_factory=list)
-    resolutions: list[float] = field(default_factory=list)
-    scales: list[float] = field(default_factory=list)
-    public_notice: bool = False
+    def __init__(self, norm: str, header: Header) -> None:
+        self.norm = norm
+        self.header = header
+
+    @cached_property
+    def published(self) -> bool:
+        return bool(_DONE_PUBLISH.search(self.norm))
+
+    @cached_property
+    def not_published(self) -> bool:
+        return bool(_NOT_PUBLISHED.search(self.norm)) or (not self.published and bool(_WILL_PUBLISH.search(self.norm)))
+
+    @cached_property
+    def _timing(self) -> tuple[bool, bool]:
+        return _exam_timing(self.norm, self.header)
+
+    @property
+    def before_use(self) -> bool:
+        return self._timing[0]
+
+    @property
+    def after_use(self) -> bool:
+        return self._timing[1]
+
+    @cached_property
+    def undecided(self) -> bool:
+        return bool(_UNDECIDED_DOC.search(self.norm))
+
+    @cached_property
+    def harm(self) -> str:
+        order = ("", "一般", "严重", "特别严重")
+        worst = ""
+        for m in _HARM_DOC.finditer(self.norm):
+            window = self.norm[m.start() : m.start() + 60]
+            sev = next((name for name, pat in _HARM_SEVERE if pat.search(window)), "一般")
+            if order.index(sev) > order.index(worst):
+                worst = sev
+        return worst
+
+    @cached_property
+    def tiers(self) -> set[str]:
+        for table in (TIER_DOC, TIER_ORGAN):
+            counts = {t: len(pat.findall(self.norm)) for t, pat in table.items()}
+            most = max(counts.values())
+            tiers = {t for t, n in counts.items() if n and n == most}
+            if tiers:
+                return tiers
+        return set()
+
+    @cached_property
+    def military(self) -> bool:
+        return bool(_MILITARY_DOC.search(self.norm))
+
+    @cached_property
+    def military_neg(self) -> bool:
+        return bool(_MILITARY_NEG.search(self.norm))
+
+    @cached_property
+    def areas(self) -> list[float]:
+        return [float(m.group(1)) for m in _AREA_DOC.finditer(self.norm)]
+
+    @cached_property
+    def precisions(self) -> list[tuple[float, str]]:
+        return [_to_base(float(m.group(1)), m.group(2)) for m in _PRECISION_DOC.finditer(self.norm)]
+
+    @cached_property
+    def scales(self) -> list[float]:
+        return [scale_denominator(m.group(1), m.group(2)) for m in _SCALE.finditer(self.norm)]
+
+    @cached_property
+    def public_notice(self) -> bool:
+        return bool(_PUBLIC_NOTICE.search(self.norm) or _PUBLIC_NOTICE.search(normalize(self.header.title)))
+
+    def signals(self) -> dict[str, object]:
+        """Every signal, for debugging and review exports."""
+        names = ("published", "not_published", "before_use", "after_use", "undecided", "harm", "tiers",
+                 "military", "military_neg", "areas", "precisions", "scales", "public_notice")
+        return {n: getattr(self, n) for n in names}
 
 
 _PUBLIC_NOTICE = re.compile(r"特此公告|特此通告|考生须知|报名(?:公告|通知|简章)|招生简章|欢迎[^。]{0,10}(?:报名|参加)")
 
 
 def doc_state(norm: str, header: Header) -> DocState:
-    """Scan the normalised text once for every qualifier signal."""
-    s = DocState()
-    s.published = bool(_DONE_PUBLISH.search(norm))
-    s.not_published = bool(_NOT_PUBLISHED.search(norm)) or (not s.published and bool(_WILL_PUBLISH.search(norm)))
-    s.undecided = bool(_UNDECIDED_DOC.search(norm))
-    for m in _HARM_DOC.finditer(norm):
-        window = norm[m.start() : m.start() + 60]
-        sev = next((name for name, pat in _HARM_SEVERE if pat.search(window)), "一般")
-        order = ("", "一般", "严重", "特别严重")
-        if order.index(sev) > order.index(s.harm):
-            s.harm = sev
-    for table in (TIER_DOC, TIER_ORGAN):
-        counts = {t: len(pat.findall(norm)) for t, pat in table.items()}
-        most = max(counts.values())
-        s.tiers = {t for t, n in counts.items() if n and n == most}
-        if s.tiers:
-            break
-    s.military = bool(_MILITARY_DOC.search(norm))
-    s.military_neg = bool(_MILITARY_NEG.search(norm))
-    s.areas = [float(m.group(1)) for m in _AREA_DOC.finditer(norm)]
-    s.precisions = [_to_base(float(m.group(1)), m.group(2)) for m in _PRECISION_DOC.finditer(norm)]
-    s.resolutions = [float(m.group(1)) for m in _RESOLUTION_DOC.finditer(norm)]
-    s.scales = [scale_denominator(m.group(1), m.group(2)) for m in _SCALE.finditer(norm)]
-    s.before_use, s.after_use = _exam_timing(norm, header)
-    s.public_notice = bool(_PUBLIC_NOTICE.search(norm) or _PUBLIC_NOTICE.search(normalize(header.title)))
-    return s
+    """The document's qualifier signals (lazy)."""
+    return DocState(norm, header)
 
 
 def _exam_timing(norm: str, header: Header) -> tuple[bool, bool]:
