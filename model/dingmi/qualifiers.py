@@ -299,7 +299,10 @@ def gate(q: EntryQualifiers, s: DocState) -> tuple[float, list[str]]:
         else:
             g *= 0.6
     if q.after_use:
-        g *= 1.0 if s.after_use else 0.5
+        if s.after_use:
+            why.append("已启用（考试已结束）")
+        else:
+            g *= 0.1 if s.before_use else 0.5  # a 启用之后 matter does not exist before the exam
     if q.unpublished or q.not_implemented:
         if s.published and not s.not_published:
             g *= 0.05
