@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from dingmi.errors import DingmiError, InputError
 
@@ -24,7 +25,6 @@ log = logging.getLogger("dingmi_service")
 
 AUDITED_STATUSES = {401: "auth.failed", 403: "request.refused", 409: "request.refused"}
 _HTTP_MESSAGES = {
-    400: ("DM400", "请求格式错误"),
     404: ("DM404", "未找到该地址"),
     405: ("DM405", "不支持该请求方法"),
     406: ("DM406", "无法提供所要求的响应格式"),
@@ -91,8 +91,23 @@ def http_error(request: Request, exc: Exception) -> JSONResponse:
         limit = request.app.state.settings.max_upload_bytes
         error = too_large(limit)
         return _json(error.status, error.code, error.message)
+    if exc.status_code == 400:  # the body could not be parsed (e.g. JSON that is not UTF-8)
+        return _json(422, "DM422", "JSON 格式错误，无法解析")
     code, message = _HTTP_MESSAGES.get(exc.status_code, (f"DM{exc.status_code}", "请求无法处理"))
-    return _json(exc.status_code, code, message, getattr(exc, "headers", None))
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    return _json(exc.status_code, code, message, headers or None)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method any route serves on this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"}) if hasattr(route, "matches") else (None, None)
+        if match is not None and match != Match.NONE and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    return sorted(methods)
 
 
 def body_too_large(request: Request, exc: Exception) -> JSONResponse:

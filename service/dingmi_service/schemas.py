@@ -34,12 +34,20 @@ class Problem(BaseModel):
 
     code: str = Field(examples=["DM403"])
     message: str
+    errors: list[dict[str, Any]] | None = Field(default=None, description="字段校验错误（仅 422）")
 
 
 class ErrorBody(BaseModel):
     """Every error answer: ``{"detail": {"code", "message"}}``."""
 
     detail: Problem
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "缺少或无效的令牌"},
+    403: {"model": ErrorBody, "description": "角色或权限不足"},
+    422: {"model": ErrorBody, "description": "请求内容无效"},
+}
 
 
 class SuggestionCreate(BaseModel):

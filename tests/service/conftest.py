@@ -209,6 +209,7 @@ class RunningServer:
     """A real uvicorn server on 127.0.0.1 in a background thread."""
 
     def __init__(self, app: FastAPI) -> None:
+        self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")

@@ -15,6 +15,7 @@ from ..deps import ClockDep, DbDep, SettingsDep
 from ..errors import conflict, forbidden, not_found, unprocessable
 from ..models import AuditEvent, Suggestion, User
 from ..schemas import (
+    ERROR_RESPONSES,
     ErrorBody,
     Me,
     OrgPublic,
@@ -28,12 +29,11 @@ from ..schemas import (
 from ..security import Principal, authenticate, role_dep
 from ..workflow import STATUSES, china_today, org_ceiling
 
-router = APIRouter(prefix="/v1", tags=["账号与机关"])
+router = APIRouter(prefix="/v1", tags=["账号与机关"], responses=ERROR_RESPONSES)
 Security = role_dep("security")
 Admin = role_dep("admin")
 OrgReader = role_dep("drafter", "responsible", "archivist", "admin", "security")
 Anyone = Annotated[Principal, Depends(authenticate)]
-ERRORS = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 422: {"model": ErrorBody}}
 
 
 def _user(u: User) -> UserPublic:
@@ -42,13 +42,13 @@ def _user(u: User) -> UserPublic:
     )
 
 
-@router.get("/me", response_model=Me, summary="当前用户", responses=ERRORS)
+@router.get("/me", response_model=Me, summary="当前用户")
 def me(principal: Anyone) -> Me:
     """The caller's own account."""
     return Me(id=principal.id, name=principal.name, role=principal.role, authority=principal.authority)  # type: ignore[arg-type]
 
 
-@router.get("/users", response_model=list[UserPublic], summary="用户列表", responses=ERRORS)
+@router.get("/users", response_model=list[UserPublic], summary="用户列表")
 def list_users(principal: Security, db: DbDep) -> list[UserPublic]:
     """All accounts (安全保密管理员)."""
     return [_user(u) for u in accounts.list_users(db)]
@@ -59,7 +59,7 @@ def list_users(principal: Security, db: DbDep) -> list[UserPublic]:
     status_code=201,
     response_model=UserWithToken,
     summary="创建用户并签发令牌",
-    responses={**ERRORS, 409: {"model": ErrorBody}},
+    responses={409: {"model": ErrorBody}},
 )
 def create_user(body: UserCreate, principal: Security, db: DbDep) -> UserWithToken:
     """One role per account; the token is returned once and stored only as a hash."""
@@ -74,7 +74,7 @@ def create_user(body: UserCreate, principal: Security, db: DbDep) -> UserWithTok
     "/users/{user_id}",
     response_model=UserPublic,
     summary="修改用户角色、权限或状态",
-    responses={**ERRORS, 404: {"model": ErrorBody}},
+    responses={404: {"model": ErrorBody}},
 )
 def update_user(
     user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: UserUpdate, principal: Security, db: DbDep
@@ -93,7 +93,7 @@ def update_user(
     return _user(user)
 
 
-@router.get("/org", response_model=OrgPublic, summary="机关定密权限信息", responses=ERRORS)
+@router.get("/org", response_model=OrgPublic, summary="机关定密权限信息")
 def get_org(principal: OrgReader, db: DbDep, clock: ClockDep) -> OrgPublic:
     """Organ level, written 定密授权 and the ceiling they give today."""
     with db.read() as session:
@@ -110,7 +110,7 @@ def get_org(principal: OrgReader, db: DbDep, clock: ClockDep) -> OrgPublic:
     )
 
 
-@router.put("/org", response_model=OrgPublic, summary="设置机关层级和定密授权", responses=ERRORS)
+@router.put("/org", response_model=OrgPublic, summary="设置机关层级和定密授权")
 def put_org(body: OrgUpdate, principal: Security, db: DbDep, clock: ClockDep, request: Request) -> OrgPublic:
     """Recorded by the 安全保密管理员; audited."""
     try:
@@ -128,7 +128,7 @@ def put_org(body: OrgUpdate, principal: Security, db: DbDep, clock: ClockDep, re
     return get_org(principal, db, clock)
 
 
-@router.get("/system", response_model=SystemStatus, summary="系统状态", responses=ERRORS)
+@router.get("/system", response_model=SystemStatus, summary="系统状态")
 def system_status(principal: Admin, db: DbDep, settings: SettingsDep, request: Request) -> SystemStatus:
     """Versions and counts for the 系统管理员; no document content."""
     with db.read() as session:

@@ -11,15 +11,14 @@ from sqlalchemy import func, select
 from .. import audit
 from ..deps import DbDep
 from ..models import AuditEvent
-from ..schemas import AuditEventPublic, AuditPage, AuditVerify, ErrorBody
+from ..schemas import ERROR_RESPONSES, AuditEventPublic, AuditPage, AuditVerify, ErrorBody
 from ..security import role_dep
 
-router = APIRouter(prefix="/v1/audit", tags=["审计"])
+router = APIRouter(prefix="/v1/audit", tags=["审计"], responses=ERROR_RESPONSES)
 Auditor = role_dep("auditor")
-ERRORS = {401: {"model": ErrorBody}, 403: {"model": ErrorBody}}
 
 
-@router.get("/verify", response_model=AuditVerify, summary="校验审计日志哈希链", responses=ERRORS)
+@router.get("/verify", response_model=AuditVerify, summary="校验审计日志哈希链")
 def verify_chain(principal: Auditor, db: DbDep) -> AuditVerify:
     """Recompute every hash; ``first_broken`` names the first event edited, removed or reordered."""
     return AuditVerify(**audit.verify(db).as_dict())
@@ -33,7 +32,7 @@ def _detail(raw: str) -> dict[str, object]:
     return value if isinstance(value, dict) else {"_invalid": True}
 
 
-@router.get("/events", response_model=AuditPage, summary="审计事件（按时间顺序）", responses=ERRORS)
+@router.get("/events", response_model=AuditPage, summary="审计事件（按时间顺序）")
 def list_events(
     principal: Auditor,
     db: DbDep,

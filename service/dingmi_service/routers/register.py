@@ -12,11 +12,11 @@ from sqlalchemy import Select, func, select
 
 from ..deps import DbDep
 from ..models import Decision, Suggestion, User
-from ..schemas import ErrorBody, RegisterPage, RegisterRow, Status
+from ..schemas import ERROR_RESPONSES, ErrorBody, RegisterPage, RegisterRow, Status
 from ..security import role_dep
 from ..workflow import CHINA_TZ
 
-router = APIRouter(prefix="/v1/register", tags=["定密台账"])
+router = APIRouter(prefix="/v1/register", tags=["定密台账"], responses=ERROR_RESPONSES)
 Keeper = role_dep("responsible", "archivist")
 
 CSV_COLUMNS = [

@@ -25,6 +25,7 @@ from ..errors import ApiError, conflict, forbidden, not_found, too_large, unproc
 from ..limits import BodyTooLarge
 from ..models import Decision, OrgProfile, Suggestion, utcnow
 from ..schemas import (
+    ERROR_RESPONSES,
     DecisionCreate,
     DecisionPublic,
     ErrorBody,
@@ -44,7 +45,7 @@ from ..workflow import (
     org_ceiling,
 )
 
-router = APIRouter(prefix="/v1/suggestions", tags=["建议与决定"])
+router = APIRouter(prefix="/v1/suggestions", tags=["建议与决定"], responses=ERROR_RESPONSES)
 
 ALLOWED_SUFFIXES = (".txt", ".docx", ".pdf")
 MAX_TITLE = 500
@@ -56,11 +57,6 @@ Submitter = role_dep("drafter", "responsible")
 Reviewer = role_dep("drafter", "responsible")
 Responsible = role_dep("responsible")
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "缺少或无效的令牌"},
-    403: {"model": ErrorBody, "description": "角色或权限不足"},
-    422: {"model": ErrorBody, "description": "请求内容无效"},
-}
 
 
 @dataclass(frozen=True)
@@ -225,7 +221,7 @@ def decision_public(d: Decision) -> DecisionPublic:
     response_model=SuggestionPublic,
     summary="提交文件，获得定密建议",
     openapi_extra=SUBMISSION_BODY,
-    responses={**ERRORS, 413: {"model": ErrorBody}, 415: {"model": ErrorBody}},
+    responses={413: {"model": ErrorBody}, 415: {"model": ErrorBody}},
 )
 def create_suggestion(
     principal: Submitter,
@@ -285,7 +281,7 @@ def create_suggestion(
     return to_public(row, None, with_text=True)
 
 
-@router.get("", response_model=SuggestionPage, summary="审核队列（最新在前）", responses=ERRORS)
+@router.get("", response_model=SuggestionPage, summary="审核队列（最新在前）")
 def list_suggestions(
     principal: Reviewer,
     db: DbDep,
@@ -318,7 +314,7 @@ def _visible(principal: Principal, row: Suggestion | None) -> Suggestion:
     "/{suggestion_id}",
     response_model=SuggestionPublic,
     summary="查看一条建议",
-    responses={**ERRORS, 404: {"model": ErrorBody}},
+    responses={404: {"model": ErrorBody}},
 )
 def get_suggestion(suggestion_id: IdPath, principal: Reviewer, db: DbDep) -> SuggestionPublic:
     """One suggestion with its current decision and, if stored, the full text."""
@@ -332,7 +328,7 @@ def get_suggestion(suggestion_id: IdPath, principal: Reviewer, db: DbDep) -> Sug
     "/{suggestion_id}/decision",
     response_model=SuggestionPublic,
     summary="定密责任人作出决定",
-    responses={**ERRORS, 404: {"model": ErrorBody}, 409: {"model": ErrorBody}},
+    responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}},
 )
 def decide_suggestion(
     suggestion_id: IdPath,
