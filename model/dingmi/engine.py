@@ -17,15 +17,30 @@ from dingmi.explain import lowering_advice, rationale, unclear_report
 from dingmi.header import Header, parse_header
 from dingmi.levels import authority_ceiling, default_period, is_secret, marking, rank
 from dingmi.matcher import EntryMatch, Matcher
-from dingmi.profiles import build_profiles
-from dingmi.qualifiers import doc_state
+from dingmi.learned import DocFeatures, LearnedScorer
+from dingmi.profiles import build_profiles, load_expert_profiles
+from dingmi.derive import SourceMarking
+from dingmi.qualifiers import DocState, doc_state
 from dingmi.suggestion import EntryRef, Evidence, Suggestion
-from dingmi.text import normalize, split_sentences
+from dingmi.text import Sentence, normalize, split_sentences
 
 MATCH_THRESHOLD = 0.42   # an entry at or above this is a matter found in the document
 STRONG_OTHER = 0.6       # a higher-level entry beside the best one counts only from this score
 REVIEW_BELOW = 0.6       # confidence below this asks for review
 MAX_CHARS = 2_000_000    # longer documents are scored on their first MAX_CHARS characters
+
+
+@dataclass
+class Analysis:
+    """Everything the engine reads off one document before deciding."""
+
+    norm: str
+    header: Header
+    sentences: list[Sentence]
+    state: DocState
+    matches: list[EntryMatch]
+    doc: DocFeatures
+    source: SourceMarking | None
 
 
 @dataclass
@@ -44,9 +59,14 @@ class Decision:
 class Engine:
     """Loaded once; ``suggest`` is thread-safe and keeps no per-document state."""
 
-    def __init__(self, catalog: Catalog, model_version: str = "") -> None:
+    def __init__(self, catalog: Catalog, scorer: LearnedScorer | None = None, model_version: str = "") -> None:
         self.catalog = catalog
-        self.matcher = Matcher(build_profiles(catalog))
+        self.scorer = scorer
+        expert = load_expert_profiles()
+        for entry_id, terms in (scorer.learned_terms if scorer else {}).items():
+            spec = expert.setdefault(entry_id, {})
+            spec["terms"] = [*spec.get("terms", []), *terms]
+        self.matcher = Matcher(build_profiles(catalog, expert=expert))
         self.model_version = model_version or f"rules-{__version__}"
 
     # ------------------------------------------------------------------ public
@@ -54,11 +74,11 @@ class Engine:
         """Suggest level, period, marking, basis and evidence for one document."""
         ceiling = authority_ceiling(authority)
         body = text[:MAX_CHARS]
-        norm = normalize(body)
-        header = parse_header(body, title)
-        sentences = split_sentences(norm)
-        decision = self._decide(norm, header, sentences)
-        return self._explain(body, header, decision, ceiling)
+        a = self.analyse(body, title)
+        if self.scorer is not None:
+            self.scorer.rescore(a.matches, a.norm, a.state, a.doc)
+        decision = self._decide(a)
+        return self._explain(body, a.header, decision, ceiling)
 
     def suggest_batch(self, texts: Iterable[str], *, authority: str | None = None) -> Iterable[Suggestion]:
         """Suggest for many documents with one loaded engine."""
@@ -66,7 +86,11 @@ class Engine:
             yield self.suggest(t, authority=authority)
 
     # ------------------------------------------------------------------ steps
-    def _decide(self, norm: str, header: Header, sentences: list) -> Decision:
+    def analyse(self, body: str, title: str = "") -> Analysis:
+        """Normalise, read the header, split, scan and score every entry by the rules."""
+        norm = normalize(body)
+        header = parse_header(body, title)
+        sentences = split_sentences(norm)
         state = doc_state(norm, header)
         title_span = None
         if header.title:
@@ -78,8 +102,18 @@ class Engine:
         if meta >= 3:  # a document about secrecy work: damp weak matches
             for m in matches:
                 m.score *= 0.6
+                m.rule_score = m.score
             matches.sort(key=lambda m: (-m.score, m.entry_id))
-        found = _matters(matches)
+        signals, asked = secret_signals(norm)
+        source = strongest(source_markings(norm, header.marking_span))
+        doc = DocFeatures(meta, signals, asked, source is not None, len(norm))
+        if self.scorer is not None and matches:
+            doc.p_secret, doc.p_internal = self.scorer.doc_probs(body)
+        return Analysis(norm, header, sentences, state, matches, doc, source)
+
+    def _decide(self, a: Analysis) -> Decision:
+        threshold = self.scorer.threshold if self.scorer else MATCH_THRESHOLD
+        found = _matters(a.matches, threshold)
         flags: list[str] = []
         level = max((m.level for m in found), key=rank, default="非密")
         period = ""
@@ -89,16 +123,15 @@ class Engine:
             domains = {m.profile.entry.domain for m in found}
             if len(domains) > 1 and len({m.level for m in found}) > 1:
                 flags.append("conflict")
-        source = strongest(source_markings(norm, header.marking_span))
-        decision = Decision(matches, found, level, period, flags)
-        if source:  # 派生定密: the source's level and period, whatever the content seems to warrant
-            decision.level, decision.period = source.level, source.period
-            decision.source_level, decision.source_period = source.level, source.period
+        decision = Decision(a.matches, found, level, period, flags)
+        if a.source:  # 派生定密: the source's level and period, whatever the content seems to warrant
+            decision.level, decision.period = a.source.level, a.source.period
+            decision.source_level, decision.source_period = a.source.level, a.source.period
             flags.append("derived")
-        if not found and not source:
-            signals, asked = secret_signals(norm)
-            if (signals >= 2 or asked) and meta < 3:
-                decision.level = asked or "秘密"
+        if not found and not a.source:
+            secret_like = a.doc.secret_words >= 2 or bool(a.doc.asked_level)
+            if secret_like and a.doc.meta < 3:
+                decision.level = a.doc.asked_level or "秘密"
                 flags.append("unclear_matter")
         return decision
 
@@ -106,9 +139,7 @@ class Engine:
         flags = list(d.flags)
         level = d.level
         period = d.period if "derived" in flags else default_period(level, d.period)
-        top = d.matches[0].score if d.matches else 0.0
-        second = d.matches[1].score if len(d.matches) > 1 else 0.0
-        confidence = _confidence(d, top, second)
+        confidence = self._confidence(d)
         if confidence < REVIEW_BELOW or "unclear_matter" in flags:
             flags.append("needs_review")
         existing = header.existing()
@@ -147,19 +178,23 @@ class Engine:
         suggestion.rationale = rationale(suggestion, d, ceiling)
         return suggestion
 
+    def _confidence(self, d: Decision) -> float:
+        raw = raw_confidence(d, self.scorer.threshold if self.scorer else MATCH_THRESHOLD)
+        return self.scorer.calibrate(raw) if self.scorer else raw
 
-def _matters(matches: list[EntryMatch]) -> list[EntryMatch]:
+
+def _matters(matches: list[EntryMatch], threshold: float = MATCH_THRESHOLD) -> list[EntryMatch]:
     """The matters found: the best entry, plus others that are strong in their own right.
 
     An entry of a higher level than the best one must be nearly as well supported, so a
     weak higher-level candidate does not raise the level (最小化、精准化).
     """
-    if not matches or matches[0].score < MATCH_THRESHOLD:
+    if not matches or matches[0].score < threshold:
         return []
     best = matches[0]
     out = [best]
     for m in matches[1:]:
-        if m.score < MATCH_THRESHOLD:
+        if m.score < threshold:
             break
         if rank(m.level) > rank(best.level) and m.score < max(STRONG_OTHER, 0.75 * best.score):
             continue
@@ -167,16 +202,17 @@ def _matters(matches: list[EntryMatch]) -> list[EntryMatch]:
     return out
 
 
-def _confidence(d: Decision, top: float, second: float) -> float:
-    """Map score and margin to a probability-like number (calibrated in training; see README)."""
+def raw_confidence(d: Decision, threshold: float) -> float:
+    """Uncalibrated confidence from the deciding score and its margin (a bundle calibrates it)."""
     if "unclear_matter" in d.flags:
         return 0.3
     if "derived" in d.flags:
         return 0.9
+    top = d.matches[0].score if d.matches else 0.0
     if not d.found:
-        return max(0.5, min(0.97, 1.0 - top * 1.6))
-    margin = top - second
-    return max(0.35, min(0.97, 0.45 + 0.6 * (top - MATCH_THRESHOLD) + 0.5 * margin))
+        return max(0.5, min(0.97, 1.0 - top * 1.6 * MATCH_THRESHOLD / threshold))
+    second = d.matches[1].score if len(d.matches) > 1 else 0.0
+    return max(0.35, min(0.97, 0.45 + 0.6 * (top - threshold) + 0.5 * (top - second)))
 
 
 def _dedupe(evidence: list[Evidence]) -> list[Evidence]:
@@ -189,6 +225,12 @@ def _dedupe(evidence: list[Evidence]) -> list[Evidence]:
     return out
 
 
-def load_engine(catalog_paths: Sequence[str | os.PathLike[str]] = ()) -> Engine:
-    """The shipped catalog plus organisation catalogs, ready to suggest."""
-    return Engine(load_default(catalog_paths))
+def load_engine(catalog_paths: Sequence[str | os.PathLike[str]] = (), bundle: str | os.PathLike[str] | None = None) -> Engine:
+    """The shipped catalog plus organisation catalogs; with a bundle, its learned scorer too."""
+    catalog = load_default(catalog_paths)
+    if bundle is None:
+        return Engine(catalog)
+    from dingmi.bundle import load_bundle
+
+    scorer, meta = load_bundle(bundle)
+    return Engine(catalog, scorer, f"{meta.get('name', 'bundle')}@{meta['files']['pair_model.joblib'][:12]}")

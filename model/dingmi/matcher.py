@@ -35,6 +35,10 @@ class EntryMatch:
     matched: list[str]
     reasons: list[str]
     evidence: list[Sentence] = field(default_factory=list)
+    head_ok: bool = True
+    require_ok: bool = True
+    excluded: bool = False
+    rule_score: float = 0.0  # the rule score, kept when a learned scorer replaces ``score``
 
     @property
     def entry_id(self) -> str:
@@ -121,12 +125,14 @@ class Matcher:
             for j in {k for i in sents for k in (i - 1, i, i + 1)}:
                 near[j] += t.weight
         window = max(near.values()) / total if near else 0.0
-        for group in p.require:
-            if not any(f in forms for f in group):
-                g *= 0.15
-        if any(f in forms for f in p.exclude):
+        require_ok = all(any(f in forms for f in group) for group in p.require)
+        excluded = any(f in forms for f in p.exclude)
+        head_ok = not p.head or bool(p.head & key_sents.keys())
+        if not require_ok:
+            g *= 0.15
+        if excluded:
             g *= 0.3
-        if p.head and not p.head & key_sents.keys():
+        if not head_ok:
             g *= 0.4  # the matter itself (试题, 时间路线, 转换参数…) is not in the document
         # each qualifier the document explicitly satisfies (scale, tier, area…) is evidence too
         bonus = 0.12 * len(reasons) if coverage >= 0.25 and g >= 0.5 else 0.0
@@ -137,4 +143,5 @@ class Matcher:
         top = best[0][1] if best else 0.0
         evidence = [sentences[i] for i, w in best[:3] if w >= 0.5 * top and w > 0]
         evidence.sort(key=lambda s: s.start)
-        return EntryMatch(p, score, coverage, window, title, g, [t.key for t in matched], reasons, evidence)
+        return EntryMatch(p, score, coverage, window, title, g, [t.key for t in matched], reasons, evidence,
+                          head_ok, require_ok, excluded, score)

@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -129,7 +130,15 @@ class _ProcessState:
     config: WorkerConfig
     engine: Engine
     previous: Engine | None
-    cache: ArchiveCache
+    local: threading.local = field(default_factory=threading.local)
+
+    @property
+    def cache(self) -> ArchiveCache:
+        """Open archives of the calling thread (Dask workers may run several threads)."""
+        cache = getattr(self.local, "cache", None)
+        if cache is None:
+            cache = self.local.cache = ArchiveCache()
+        return cache
 
 
 _STATE: dict[WorkerConfig, _ProcessState] = {}
@@ -147,7 +156,7 @@ def _state(config: WorkerConfig) -> _ProcessState:
 
             engine = load_engine(list(config.catalog_paths))
             previous = Engine(load_catalogs(config.previous_catalog_paths)) if config.previous_catalog_paths else None
-            state = _ProcessState(config, engine, previous, ArchiveCache())
+            state = _ProcessState(config, engine, previous)
             _STATE.clear()  # one configuration per process at a time
             _STATE[config] = state
         return state
@@ -162,7 +171,8 @@ def _watch_parent(parent: int) -> None:
 
 
 def init_worker(config: WorkerConfig, parent_pid: int | None = None) -> None:
-    """Pool initializer: load the engine once and watch the parent process."""
+    """Pool initializer: load the engine once, leave Ctrl-C to the parent, watch the parent process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _POOL_CONFIG[:] = [config]
     _state(config)
     if parent_pid is not None:
