@@ -1,0 +1,212 @@
+"""One scan or declassification run: walk, skip what is done, process the rest, write the outputs.
+
+1. Lock the output directory and open its state DB.
+2. Walk the root. A file whose path, size and mtime match a finished row is hashed; if its
+   sha256 matches too, it is not redone. Refused entries become error rows at once.
+3. Rows of files that disappeared are dropped.
+4. The remaining files run in batches on the chosen backend; every result is committed.
+5. results.jsonl, results.csv and report.html are regenerated from the state DB.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from dingmi import __version__
+from dingmi.catalog import Catalog, load_catalogs, load_default
+from dingmi.errors import ReadError
+from dingmi.scan.backends import run_dask, run_local
+from dingmi.scan.declass import Metadata, ReviewOptions, read_metadata, review
+from dingmi.scan.outputs import OutputSummary, write_outputs
+from dingmi.scan.progress import Progress, make_progress
+from dingmi.scan.state import StateDB, StateError
+from dingmi.scan.walk import ArchiveCache, Limits, Rejected, Source, load_bytes, walk
+from dingmi.scan.worker import Outcome, WorkerConfig, rejected_outcome
+
+__all__ = ["RunOptions", "RunSummary", "batches", "run"]
+
+BATCH_FILES = 16
+BATCH_BYTES = 1024 * 1024
+FORMAT_VERSION = 1
+
+
+@dataclass
+class RunOptions:
+    """Everything a run needs; the CLI fills it from the command line."""
+
+    root: Path
+    out_dir: Path
+    kind: str = "scan"  # "scan" | "declass"
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    rescan: bool = False
+    engine: str = "local"  # "local" | "dask"
+    scheduler: str | None = None
+    catalog_paths: tuple[str, ...] = ()
+    authority: str | None = None
+    previous_catalog_paths: tuple[str, ...] = ()
+    as_of: dt.date | None = None
+    within: int = 90
+    metadata_path: Path | None = None
+    limits: Limits = field(default_factory=Limits)
+    progress: Progress | None = None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a run did."""
+
+    files: int        # rows in the outputs (one per file)
+    processed: int    # files read and suggested (or refused) in this run
+    reused: int       # files skipped because a finished row matched
+    errors: int       # error rows in the outputs
+    elapsed: float
+    outputs: OutputSummary
+
+
+def batches(sources: list[Source], max_files: int = BATCH_FILES, max_bytes: int = BATCH_BYTES) -> Iterator[list[Source]]:
+    """Consecutive sources grouped into small batches (walk order keeps archive members together)."""
+    batch: list[Source] = []
+    size = 0
+    for source in sources:
+        if batch and (len(batch) >= max_files or size + source.size > max_bytes):
+            yield batch
+            batch, size = [], 0
+        batch.append(source)
+        size += source.size
+    if batch:
+        yield batch
+
+
+@contextlib.contextmanager
+def _locked(out_dir: Path) -> Iterator[None]:
+    """Only one run per output directory at a time (released by the OS even on kill -9)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    with open(out_dir / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise StateError(f"输出目录 {out_dir} 正被另一个扫描使用，请等待其结束或换一个输出目录") from None
+        yield
+
+
+def fingerprint(catalog: Catalog, previous: Catalog | None, authority: str | None, limits: Limits) -> str:
+    """Digest of everything besides the file that changes a row."""
+    parts = {
+        "format": FORMAT_VERSION,
+        "model": f"rules-{__version__}",
+        "catalog": catalog.sha256,
+        "previous": previous.sha256 if previous is not None else "",
+        "authority": authority or "",
+        "limits": asdict(limits),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _sha256(source: Source, limits: Limits, cache: ArchiveCache) -> str:
+    try:
+        return hashlib.sha256(load_bytes(source, limits, cache)).hexdigest()
+    except ReadError:
+        return ""
+
+
+def run(options: RunOptions) -> RunSummary:
+    """Run a scan or a declassification review; raises StateError, CatalogError, InputError, BackendError."""
+    t0 = time.monotonic()
+    out_dir = options.out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    catalog = load_default(list(options.catalog_paths))
+    previous = load_catalogs(options.previous_catalog_paths) if options.previous_catalog_paths else None
+    metadata: dict[str, Metadata] = read_metadata(options.metadata_path) if options.metadata_path else {}
+    config = WorkerConfig(options.catalog_paths, options.authority, options.previous_catalog_paths, options.limits)
+    with _locked(out_dir):
+        db = StateDB(out_dir, options.kind, fingerprint(catalog, previous, options.authority, options.limits))
+        try:
+            if options.rescan:
+                db.new_epoch()
+            db.set_meta(root=str(options.root.absolute()), catalog_version=catalog.version)
+            pending, reused = _plan(db, options)
+            processed = len(pending)
+            try:
+                _execute(db, pending, config, options)
+            finally:
+                outputs = _write(db, options, catalog, previous, metadata)
+        finally:
+            db.close()
+    return RunSummary(outputs.rows, processed, reused, outputs.errors, time.monotonic() - t0, outputs)
+
+
+def _plan(db: StateDB, options: RunOptions) -> tuple[list[Source], int]:
+    """Walk the root: store refusals, keep finished files, return the files still to process."""
+    known = db.known()
+    seen: set[str] = set()
+    pending: list[Source] = []
+    reused = 0
+    cache = ArchiveCache()
+    try:
+        for item in walk(options.root, exclude=options.out_dir, limits=options.limits):
+            if item.path in seen:  # the same path twice (e.g. duplicate archive member): first wins
+                continue
+            seen.add(item.path)
+            k = known.get(item.path)
+            same = k is not None and k.current and k.size == item.size and k.mtime_ns == item.mtime_ns
+            if isinstance(item, Rejected):
+                if same:
+                    reused += 1
+                else:
+                    db.put(rejected_outcome(item))
+                continue
+            if same and (not k.sha256 or k.sha256 == _sha256(item, options.limits, cache)):  # type: ignore[union-attr]
+                reused += 1
+                continue
+            pending.append(item)
+    finally:
+        cache.close()
+    gone = set(known) - seen
+    if gone:
+        db.forget(gone)
+    return pending, reused
+
+
+def _execute(db: StateDB, pending: list[Source], config: WorkerConfig, options: RunOptions) -> None:
+    if not pending:
+        return
+    progress = options.progress or make_progress()
+    progress.start(len(pending), sum(s.size for s in pending))
+
+    def on_outcome(outcome: Outcome) -> None:
+        db.put(outcome)
+        progress.advance(outcome.size)
+
+    try:
+        work = batches(pending)
+        if options.engine == "dask":
+            run_dask(work, config, options.workers, options.scheduler, on_outcome)
+        else:
+            run_local(work, config, options.workers, on_outcome)
+    finally:
+        progress.close()
+
+
+def _write(db: StateDB, options: RunOptions, catalog: Catalog, previous: Catalog | None,
+           metadata: dict[str, Metadata]) -> OutputSummary:
+    root = str(options.root.absolute())
+    if options.kind != "declass":
+        return write_outputs(db, options.out_dir, kind="scan", catalog=catalog, root=root)
+    as_of = options.as_of or dt.date.today()
+    review_options = ReviewOptions(as_of, options.within, catalog, previous, metadata)
+    info = {"as_of": as_of.isoformat(), "within": options.within,
+            "previous_version": previous.version if previous is not None else ""}
+    return write_outputs(db, options.out_dir, kind="declass", catalog=catalog, root=root,
+                         augment=lambda row: review(row, review_options), report_info=info)
