@@ -100,9 +100,8 @@ def serve(
     workers: int = typer.Option(1, "--workers", help="工作进程数（每个进程各自加载模型）"),
 ) -> None:
     """启动定密辅助服务（uvicorn）。"""
-    import uvicorn
-
     from .main import create_app
+    from .server import run
     from .settings import load_settings
 
     if not 0 < port < 65536:
@@ -116,10 +115,7 @@ def serve(
         fail(f"[{exc.code}] {exc.message}")
     except Exception as exc:
         fail(f"设置无效：{str(exc).splitlines()[0]}")
-    if app is not None:
-        uvicorn.run(app, host=host, port=port, log_level="info")
-    else:
-        uvicorn.run("dingmi_service.main:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    run(app, host=host, port=port, workers=workers)
 
 
 @users_app.command("add", cls=ChineseUsageCommand)
