@@ -112,8 +112,7 @@ class Engine:
         return Analysis(norm, header, sentences, state, matches, doc, source)
 
     def _decide(self, a: Analysis) -> Decision:
-        threshold = self.scorer.threshold if self.scorer else MATCH_THRESHOLD
-        found = _matters(a.matches, threshold)
+        found = _matters(a.matches, self.scorer.threshold if self.scorer else None)
         flags: list[str] = []
         level = max((m.level for m in found), key=rank, default="非密")
         period = ""
@@ -179,26 +178,29 @@ class Engine:
         return suggestion
 
     def _confidence(self, d: Decision) -> float:
-        raw = raw_confidence(d, self.scorer.threshold if self.scorer else MATCH_THRESHOLD)
+        raw = raw_confidence(d, MATCH_THRESHOLD)
         return self.scorer.calibrate(raw) if self.scorer else raw
 
 
-def _matters(matches: list[EntryMatch], threshold: float = MATCH_THRESHOLD) -> list[EntryMatch]:
-    """The matters found: the best entry, plus others that are strong in their own right.
+def _matters(matches: list[EntryMatch], learned_threshold: float | None = None) -> list[EntryMatch]:
+    """The matters found: the rules' best entry plus others strong in their own right, and any entry
+    the learned scorer is confident about (it may add what the rules missed, never remove).
 
     An entry of a higher level than the best one must be nearly as well supported, so a
     weak higher-level candidate does not raise the level (最小化、精准化).
     """
-    if not matches or matches[0].score < threshold:
-        return []
-    best = matches[0]
-    out = [best]
-    for m in matches[1:]:
-        if m.score < threshold:
-            break
-        if rank(m.level) > rank(best.level) and m.score < max(STRONG_OTHER, 0.75 * best.score):
-            continue
-        out.append(m)
+    by_rule = sorted((m for m in matches if m.rule_score >= MATCH_THRESHOLD), key=lambda m: -m.rule_score)
+    out: list[EntryMatch] = []
+    if by_rule:
+        best = by_rule[0]
+        out.append(best)
+        for m in by_rule[1:]:
+            if rank(m.level) > rank(best.level) and m.rule_score < max(STRONG_OTHER, 0.75 * best.rule_score):
+                continue
+            out.append(m)
+    if learned_threshold is not None:
+        out += [m for m in matches if m.prob is not None and m.prob >= learned_threshold and m not in out]
+    out.sort(key=lambda m: (-m.score, m.entry_id))
     return out
 
 

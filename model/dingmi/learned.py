@@ -64,13 +64,13 @@ class LearnedScorer:
     """Rescores candidate entries and calibrates confidence; built by ``dingmi-train``."""
 
     def __init__(self, pair_model: Any, vectorizer: Any, nlp: Any, calibrator: Any,
-                 learned_terms: dict[str, list[str]], threshold: float = 0.5) -> None:
+                 learned_terms: dict[str, list[str]], threshold: float = 0.7) -> None:
         self.pair_model = pair_model
         self.vectorizer = vectorizer
         self.nlp = nlp
         self.calibrator = calibrator
         self.learned_terms = learned_terms
-        self.threshold = threshold
+        self.threshold = threshold  # P at which the learned scorer adds a matter the rules missed
         self._entry_vecs: dict[str, Any] = {}
 
     def doc_probs(self, text: str) -> tuple[float, float]:
@@ -87,16 +87,18 @@ class LearnedScorer:
         return self._entry_vecs[e.id]
 
     def rescore(self, matches: list[EntryMatch], norm: str, state: DocState, doc: DocFeatures, limit: int = 8) -> None:
-        """Replace ``score`` of the top candidates by P(entry is a matter of this document)."""
+        """Set ``prob`` = P(entry is a matter of this document) on the top candidates, and rank them by
+        the mean of that and the rule score. The rules' own findings are kept (see engine._matters)."""
         top = matches[:limit]
         if not top:
             return
         rows = self.pair_rows(top, norm, state, doc)
         probs = self.pair_model.predict_proba(np.asarray(rows))[:, 1]
         for m, p in zip(top, probs):
-            m.score = float(p)
+            m.prob = float(p)
+            m.score = 0.5 * (m.rule_score + m.prob)
         for m in matches[limit:]:
-            m.score = 0.0
+            m.score = 0.5 * m.rule_score
         matches.sort(key=lambda m: (-m.score, m.entry_id))
 
     def pair_rows(self, top: list[EntryMatch], norm: str, state: DocState, doc: DocFeatures) -> list[list[float]]:

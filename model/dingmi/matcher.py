@@ -38,7 +38,8 @@ class EntryMatch:
     head_ok: bool = True
     require_ok: bool = True
     excluded: bool = False
-    rule_score: float = 0.0  # the rule score, kept when a learned scorer replaces ``score``
+    rule_score: float = 0.0  # the rule score, kept when a learned scorer re-ranks ``score``
+    prob: float | None = None  # P(matter) from the learned scorer, when one is loaded
 
     @property
     def entry_id(self) -> str:

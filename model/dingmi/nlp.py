@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import jieba
@@ -22,11 +23,21 @@ def cache_dir() -> Path:
     return path
 
 
-def make_tokenizer(words: Iterable[str] = ()) -> jieba.Tokenizer:
-    """A new jieba tokenizer (own instance) that never splits the given words."""
+@lru_cache(maxsize=1)
+def _base_dictionary() -> tuple[dict[str, int], int]:
+    """jieba's prefix dictionary, read once per process (from our own cache directory)."""
     tk = jieba.Tokenizer()
     tk.tmp_dir = str(cache_dir())
     tk.initialize()
+    return tk.FREQ, tk.total
+
+
+def make_tokenizer(words: Iterable[str] = ()) -> jieba.Tokenizer:
+    """A new jieba tokenizer (own instance and own dictionary copy) that never splits the given words."""
+    freq, total = _base_dictionary()
+    tk = jieba.Tokenizer()
+    tk.FREQ, tk.total = dict(freq), total
+    tk.initialized = True
     for w in sorted(set(words)):
         if len(w) >= 2:
             tk.add_word(w, freq=max(tk.FREQ.get(w, 0), 2000))

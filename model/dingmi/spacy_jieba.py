@@ -23,9 +23,11 @@ class JiebaTokenizer:
     def __init__(self, vocab: Vocab, words: list[str] | None = None) -> None:
         self.vocab = vocab
         self.words = sorted(set(words or []))
-        self._tk = make_tokenizer(self.words)
+        self._tk: Any = None  # built on first use: from_disk usually replaces the words first
 
     def __call__(self, text: str) -> Doc:
+        if self._tk is None:
+            self._tk = make_tokenizer(self.words)
         pieces = [w for w in self._tk.lcut(text, HMM=False) if w]
         words, spaces = get_words_and_spaces(pieces, text)
         return Doc(self.vocab, words=words, spaces=spaces)
@@ -37,7 +39,7 @@ class JiebaTokenizer:
 
     def from_disk(self, path: str | Path, **_: Any) -> JiebaTokenizer:
         self.words = [w for w in (Path(path) / "user_dict.txt").read_text(encoding="utf-8").splitlines() if w]
-        self._tk = make_tokenizer(self.words)
+        self._tk = None
         return self
 
     def to_bytes(self, **_: Any) -> bytes:
@@ -45,7 +47,7 @@ class JiebaTokenizer:
 
     def from_bytes(self, data: bytes, **_: Any) -> JiebaTokenizer:
         self.words = [w for w in data.decode("utf-8").splitlines() if w]
-        self._tk = make_tokenizer(self.words)
+        self._tk = None
         return self
 
 
