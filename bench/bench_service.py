@@ -17,7 +17,6 @@ import argparse
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -153,7 +152,9 @@ def local_service(workers: int, database_url: str | None) -> Iterator[tuple[str,
         if database_url:
             env["DINGMI_DATABASE_URL"] = database_url
         cli = [sys.executable, "-m", "dingmi"]
-        added = subprocess.run([*cli, "users", "add", "bench", "--role", "drafter"], capture_output=True, text=True, env=env)
+        added = subprocess.run(
+            [*cli, "users", "add", "bench", "--role", "drafter"], capture_output=True, text=True, env=env
+        )
         if added.returncode != 0:
             raise SystemExit(added.stderr.strip())
         token = added.stdout.strip().splitlines()[-1]
@@ -170,7 +171,10 @@ def local_service(workers: int, database_url: str | None) -> Iterator[tuple[str,
             deadline = time.monotonic() + 60
             while True:
                 try:
-                    if httpx.get(f"{url}/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=1).status_code == 200:
+                    if (
+                        httpx.get(f"{url}/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=1).status_code
+                        == 200
+                    ):
                         break
                 except httpx.HTTPError:
                     pass
@@ -202,11 +206,15 @@ def print_table(results: list[Result], chars: int, backend: str, workers: int) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", default="1,8,32", help="comma-separated concurrency levels")
-    parser.add_argument("--requests", type=int, default=400, help="measured requests per level (at least one per client)")
+    parser.add_argument(
+        "--requests", type=int, default=400, help="measured requests per level (at least one per client)"
+    )
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured requests per client before each level")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes of the local service")
     parser.add_argument("--chars", type=int, default=DOC_CHARS)
-    parser.add_argument("--postgres", metavar="URL", help="run the local service on a scratch database of this PostgreSQL server")
+    parser.add_argument(
+        "--postgres", metavar="URL", help="run the local service on a scratch database of this PostgreSQL server"
+    )
     parser.add_argument("--url", help="benchmark this running service instead of starting one")
     parser.add_argument("--token", help="drafter token for --url")
     args = parser.parse_args()

@@ -92,7 +92,7 @@ def update_user(
             validate_role(new_role, new_authority)
         except ValueError as exc:
             raise AccountError(str(exc)) from None
-        changes = {}
+        changes: dict[str, list[object]] = {}
         if new_role != user.role:
             changes["role"] = [user.role, new_role]
         if new_authority != user.authority:
@@ -103,7 +103,9 @@ def update_user(
         if active is not None:
             user.active = active
         if changes:
-            audit.record(db, session, "user.updated", actor_id=actor_id, object_type="user", object_id=user.id, detail=changes)
+            audit.record(
+                db, session, "user.updated", actor_id=actor_id, object_type="user", object_id=user.id, detail=changes
+            )
         return user
 
 
@@ -125,7 +127,9 @@ def issue_token(db: Database, user_name: str, *, actor_id: int | None, via: str)
         ).scalars():
             old.revoked_at = utcnow()
         session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), created_at=utcnow()))
-        audit.record(db, session, "token.issued", actor_id=actor_id, object_type="user", object_id=user.id, detail={"via": via})
+        audit.record(
+            db, session, "token.issued", actor_id=actor_id, object_type="user", object_id=user.id, detail={"via": via}
+        )
     return token
 
 

@@ -59,9 +59,7 @@ def record(
 ) -> AuditEvent:
     """Append one event inside the caller's write transaction (so it commits with the change)."""
     db.lock_audit_chain(session)
-    last = session.execute(
-        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).first()
+    last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
     # Ids are assigned here, under the chain lock, because the id is hashed and rows are
     # never updated after insertion (a trigger refuses it).
     event = AuditEvent(
@@ -102,9 +100,7 @@ def verify(db: Database, batch: int = 2000) -> ChainReport:
     with db.read() as session:
         while True:
             rows = (
-                session.execute(
-                    select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
-                )
+                session.execute(select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch))
                 .scalars()
                 .all()
             )

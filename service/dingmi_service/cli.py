@@ -7,14 +7,12 @@ and one Chinese line on stderr.
 from __future__ import annotations
 
 import json
-import sys
 from datetime import date
 from typing import Any, NoReturn
 
 import typer
-from typer.core import TyperCommand, TyperGroup
-
 from dingmi.errors import DingmiError
+from typer.core import TyperCommand, TyperGroup
 
 from .accounts import AccountError
 from .workflow import ORGAN_LEVELS, SECRET_LEVELS
@@ -64,7 +62,9 @@ class ChineseUsageGroup(TyperGroup):
         except Exception as exc:
             if not _is_usage_error(exc):
                 raise
-            typer.echo(f"错误：未知的子命令“{args[0] if args else ''}”；请运行 `{ctx.command_path} --help` 查看用法", err=True)
+            typer.echo(
+                f"错误：未知的子命令“{args[0] if args else ''}”；请运行 `{ctx.command_path} --help` 查看用法", err=True
+            )
             raise typer.Exit(2) from None
 
 
@@ -199,7 +199,13 @@ def org_set(
     db = _database()
     try:
         accounts.set_org(
-            db, level, authorized_level=authorized, authorized_matters=matters, authorized_until=until_date, actor_id=None, via="cli"
+            db,
+            level,
+            authorized_level=authorized,
+            authorized_matters=matters,
+            authorized_until=until_date,
+            actor_id=None,
+            via="cli",
         )
     except AccountError as exc:
         fail(exc.message)
@@ -276,4 +282,4 @@ def main() -> None:  # pragma: no cover - convenience for `python -m dingmi_serv
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -9,13 +9,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from dingmi.errors import DingmiError, InputError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
-
-from dingmi.errors import DingmiError, InputError
 
 from . import audit
 from .errors import ApiError, too_large

@@ -8,11 +8,10 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
+import dingmi
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
-
-import dingmi
 
 from . import handlers, suggester
 from .db import Database
@@ -40,7 +39,12 @@ def _startup(app: FastAPI, settings: Settings, engine: Any | None) -> None:
     app.state.engine = engine
     app.state.model_version = str(warm.get("model_version", ""))
     app.state.catalog_version = str(warm.get("catalog_version", "")) or suggester.catalog_version(engine)
-    log.info("dingmi service ready: database=%s model=%s catalog=%s", db.dialect, app.state.model_version, app.state.catalog_version)
+    log.info(
+        "dingmi service ready: database=%s model=%s catalog=%s",
+        db.dialect,
+        app.state.model_version,
+        app.state.catalog_version,
+    )
 
 
 def create_app(

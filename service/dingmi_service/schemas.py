@@ -85,7 +85,9 @@ class DecisionCreate(BaseModel):
 
     action: Action = Field(description="confirm 确认建议；change 变更密级/期限/知悉范围；reject 确定为非密")
     level: Level | None = Field(default=None, description="change 时的密级")
-    period: Annotated[Text, Field(max_length=32)] | None = Field(default=None, description="change 时的保密期限，如“10年”")
+    period: Annotated[Text, Field(max_length=32)] | None = Field(
+        default=None, description="change 时的保密期限，如“10年”"
+    )
     knowledge_scope: Annotated[Text, Field(max_length=2000)] = Field(default="", description="知悉范围")
     reason: Annotated[Text, Field(max_length=4000)] = Field(default="", description="理由；与建议不一致时必填")
     basis_entry: Annotated[Text, Field(max_length=128)] | None = Field(default=None, description="定密依据的事项编号")

@@ -100,11 +100,6 @@ def require(*roles: str) -> Callable[..., Principal]:
     return dependency
 
 
-def role_dep(*roles: str) -> type[Principal]:
-    """``Annotated[Principal, Depends(require(...))]`` for route signatures."""
-    return Annotated[Principal, Depends(require(*roles))]  # type: ignore[return-value]
-
-
 __all__ = [
     "ApiError",
     "Principal",
@@ -114,6 +109,5 @@ __all__ = [
     "hash_token",
     "new_token",
     "require",
-    "role_dep",
     "validate_role",
 ]

@@ -29,7 +29,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DINGMI_", extra="ignore")
 
     data_dir: Path = Field(default_factory=default_data_dir, description="数据目录（仅属主可访问）")
-    database_url: str | None = Field(default=None, description="PostgreSQL 等数据库地址；未设置时使用数据目录中的 SQLite")
+    database_url: str | None = Field(
+        default=None, description="PostgreSQL 等数据库地址；未设置时使用数据目录中的 SQLite"
+    )
     secret_key: SecretStr | None = Field(default=None, description="密钥；未设置时在数据目录中生成并保存")
     store_full_text: bool = Field(default=True, description="是否保存文件全文；关闭时只保存哈希、标题和证据片段")
     max_upload_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, gt=0, description="请求体大小上限（字节）")
@@ -51,9 +53,7 @@ def _check_private(path: Path, what: str) -> None:
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         fix = "700" if path.is_dir() else "600"
-        raise SettingsError(
-            f"{what} {path} 的权限为 {mode:04o}，其他用户可以访问；请执行 chmod {fix} {path} 后重试"
-        )
+        raise SettingsError(f"{what} {path} 的权限为 {mode:04o}，其他用户可以访问；请执行 chmod {fix} {path} 后重试")
 
 
 def prepare(settings: Settings) -> Settings:
@@ -65,7 +65,8 @@ def prepare(settings: Settings) -> Settings:
     if settings.secret_key is not None:
         if len(settings.secret_key.get_secret_value()) < MIN_SECRET_KEY_LENGTH:
             raise SettingsError(
-                f"DINGMI_SECRET_KEY 太短（至少 {MIN_SECRET_KEY_LENGTH} 个字符）；请删除该设置以自动生成，或提供足够长的随机密钥"
+                f"DINGMI_SECRET_KEY 太短（至少 {MIN_SECRET_KEY_LENGTH} 个字符）；"
+                "请删除该设置以自动生成，或提供足够长的随机密钥"
             )
     if data_dir.exists() and not data_dir.is_dir():
         raise SettingsError(f"数据目录 {data_dir} 不是目录")

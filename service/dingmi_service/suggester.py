@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 
 class EngineLike(Protocol):
@@ -17,7 +17,7 @@ def load(catalog_paths: Sequence[Path] = ()) -> EngineLike:
     """Load the engine once (slow: call from the lifespan, not per request)."""
     from dingmi.engine import load_engine
 
-    return load_engine(catalog_paths)
+    return cast(EngineLike, load_engine(catalog_paths))
 
 
 def suggest(engine: EngineLike, text: str, *, authority: str | None, title: str) -> dict[str, Any]:
@@ -41,4 +41,4 @@ def read_document(data: bytes, filename: str) -> str:
     """Extract text from an uploaded .txt/.docx/.pdf (raises ``dingmi.errors.ReadError``)."""
     from dingmi.reader import read_bytes
 
-    return read_bytes(data, filename)
+    return str(read_bytes(data, filename))

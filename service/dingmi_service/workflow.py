@@ -60,7 +60,9 @@ def marking(level: str, period: str) -> str:
     return "内部" if level == "内部" else ""
 
 
-def org_ceiling(level: str | None, authorized_level: str | None, authorized_until: date | None, today: date) -> str | None:
+def org_ceiling(
+    level: str | None, authorized_level: str | None, authorized_until: date | None, today: date
+) -> str | None:
     """Highest level the organisation may classify: its organ ceiling or a valid written 授权."""
     if level is None:
         return None

@@ -13,24 +13,28 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import warnings
-
-warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
-
-import httpx  # noqa: E402
-import pytest  # noqa: E402
+import httpx
+import pytest
 import uvicorn
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-
 from dingmi_service import accounts
 from dingmi_service.main import create_app
 from dingmi_service.settings import Settings
+from fastapi import FastAPI
+from sqlalchemy import create_engine, text
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 PG_ENV = "DINGMI_TEST_POSTGRES_URL"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Starlette asks for httpx2 in its TestClient; httpx is what we have."""
+    config.addinivalue_line("filterwarnings", "ignore:Using `httpx` with `starlette.testclient`")
+
+
 ROLES = ("drafter", "responsible", "archivist", "admin", "security", "auditor")
 
 # Documents whose suggestion the real engine derives from their wording.
@@ -156,6 +160,8 @@ def make_service(engine: Any, tmp_path: Path) -> Iterator[Callable[..., Service]
     stack: list[TestClient] = []
 
     def factory(database_url: str | None = None, data_dir: Path | None = None, **settings: Any) -> Service:
+        from fastapi.testclient import TestClient
+
         clock = Clock()
         data = private_dir(data_dir or tmp_path / f"data-{len(stack)}")
         app = create_app(Settings(data_dir=data, database_url=database_url, **settings), engine=engine, clock=clock)

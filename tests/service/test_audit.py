@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from dingmi_service.audit import verify
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-
-from dingmi_service.audit import verify
 
 from .conftest import DERIVED_DOC, PLAIN_DOC, Service
 
@@ -43,7 +42,14 @@ def activity(svc: Service) -> None:
 def test_state_changes_refusals_and_sign_in_failures_are_audited(service: Service) -> None:
     activity(service)
     got = actions(service)
-    assert got[-6:] == ["org.updated", "suggestion.created", "suggestion.decided", "request.refused", "request.refused", "auth.failed"]
+    assert got[-6:] == [
+        "org.updated",
+        "suggestion.created",
+        "suggestion.decided",
+        "request.refused",
+        "request.refused",
+        "auth.failed",
+    ]
     assert got.count("user.created") == 9
     r = service.client.get("/v1/audit/verify", headers=service.auth("auditor"))
     assert r.status_code == 200

@@ -9,10 +9,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from sqlalchemy import text
-
 from dingmi_service import accounts
 from dingmi_service.audit import verify
+from sqlalchemy import text
 
 from .conftest import DERIVED_DOC, RunningServer
 
@@ -23,9 +22,12 @@ DOCS_PER_CLIENT = 3
 def test_32_clients_submitting_and_deciding(start_server: Callable[..., RunningServer], backend: str | None) -> None:
     server = start_server(backend)
     db = server.app.state.db
-    drafters = [accounts.create_user(db, f"d{i}", "drafter", None, actor_id=None, via="test").token for i in range(CLIENTS)]
+    drafters = [
+        accounts.create_user(db, f"d{i}", "drafter", None, actor_id=None, via="test").token for i in range(CLIENTS)
+    ]
     deciders = [
-        accounts.create_user(db, f"r{i}", "responsible", "绝密", actor_id=None, via="test").token for i in range(CLIENTS)
+        accounts.create_user(db, f"r{i}", "responsible", "绝密", actor_id=None, via="test").token
+        for i in range(CLIENTS)
     ]
     accounts.set_org(db, "中央", actor_id=None, via="test")
     submitted: dict[int, list[tuple[int, str]]] = {}
@@ -38,7 +40,11 @@ def test_32_clients_submitting_and_deciding(start_server: Callable[..., RunningS
             mine = []
             for j in range(DOCS_PER_CLIENT):
                 doc = DERIVED_DOC.format(level="秘密", period="10年") + f"（客户端{k}第{j}份）"
-                r = http.post("/v1/suggestions", json={"text": doc, "title": f"{k}-{j}"}, headers={"Authorization": f"Bearer {drafters[k]}"})
+                r = http.post(
+                    "/v1/suggestions",
+                    json={"text": doc, "title": f"{k}-{j}"},
+                    headers={"Authorization": f"Bearer {drafters[k]}"},
+                )
                 assert r.status_code == 201, r.text
                 mine.append((r.json()["id"], r.json()["sha256"]))
                 assert r.json()["sha256"] == hashlib.sha256(doc.encode()).hexdigest()
@@ -48,7 +54,11 @@ def test_32_clients_submitting_and_deciding(start_server: Callable[..., RunningS
             # Each suggestion is decided by two clients at once: exactly one may win.
             targets = submitted[(k + 1) % CLIENTS] + submitted[(k + 2) % CLIENTS]
             for sid, _ in targets:
-                r = http.post(f"/v1/suggestions/{sid}/decision", json={"action": "confirm"}, headers={"Authorization": f"Bearer {deciders[k]}"})
+                r = http.post(
+                    f"/v1/suggestions/{sid}/decision",
+                    json={"action": "confirm"},
+                    headers={"Authorization": f"Bearer {deciders[k]}"},
+                )
                 assert r.status_code in (200, 409), r.text
                 with lock:
                     outcomes.append((sid, r.status_code))
@@ -74,7 +84,13 @@ def test_32_clients_submitting_and_deciding(start_server: Callable[..., RunningS
     assert all(r.status == "confirmed" and r.decision_id for r in rows)
     assert sorted(d[0] for d in decisions) == sorted(ids)
     assert actions == Counter(
-        {"user.created": 2 * CLIENTS, "org.updated": 1, "suggestion.created": total, "suggestion.decided": total, "request.refused": total}
+        {
+            "user.created": 2 * CLIENTS,
+            "org.updated": 1,
+            "suggestion.created": total,
+            "suggestion.decided": total,
+            "request.refused": total,
+        }
     )
     report = verify(db)
     assert report.ok and report.events == sum(actions.values())

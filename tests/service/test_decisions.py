@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text
@@ -92,7 +92,7 @@ def test_escalation_above_the_organisation_ceiling(
     [
         (datetime(2024, 3, 7, 16, 0, tzinfo=CST), "2024-03-21"),  # Thursday: two weekends
         (datetime(2024, 9, 27, 10, 0, tzinfo=CST), "2024-10-16"),  # National Day and 调休 Sundays/Saturdays
-        (datetime(2024, 9, 26, 23, 30, tzinfo=timezone.utc), "2024-10-16"),  # 07:30 on 9-27 in China
+        (datetime(2024, 9, 26, 23, 30, tzinfo=UTC), "2024-10-16"),  # 07:30 on 9-27 in China
     ],
 )
 def test_a_confirmed_unclear_matter_is_reported_due_in_ten_working_days(
@@ -141,8 +141,16 @@ def test_a_second_decision_is_409_and_a_change_references_the_first(service: Ser
     assert no_ref.status_code == 409
     assert snapshot(service) == before
 
+    unexplained = service.decide("resp_mid", s["id"], action="change", level="秘密", period="10年", supersedes=first_id)
+    assert unexplained.status_code == 422 and "理由" in unexplained.json()["detail"]["message"]
     change = service.decide(
-        "resp_mid", s["id"], action="change", level="机密", period="15年", reason="经评估损害程度加重", supersedes=first_id
+        "resp_mid",
+        s["id"],
+        action="change",
+        level="机密",
+        period="15年",
+        reason="经评估损害程度加重",
+        supersedes=first_id,
     )
     assert change.status_code == 200, change.text
     new = change.json()["decision"]
@@ -176,7 +184,9 @@ def test_the_queue_is_filtered_paginated_and_newest_first(service: Service) -> N
     page = service.client.get("/v1/suggestions?status=pending&limit=2", headers=service.auth("resp_mid")).json()
     assert page["total"] == 4 and page["limit"] == 2
     assert [i["id"] for i in page["items"]] == [ids[4], ids[3]]
-    rest = service.client.get("/v1/suggestions?status=pending&limit=2&offset=2", headers=service.auth("resp_mid")).json()
+    rest = service.client.get(
+        "/v1/suggestions?status=pending&limit=2&offset=2", headers=service.auth("resp_mid")
+    ).json()
     assert [i["id"] for i in rest["items"]] == [ids[2], ids[0]]
     assert all("text" not in i or i["text"] is None for i in page["items"])
     confirmed = service.client.get("/v1/suggestions?status=confirmed", headers=service.auth("resp_mid")).json()

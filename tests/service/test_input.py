@@ -79,7 +79,9 @@ def test_unsupported_types_are_415(sqlite_service: Service) -> None:
     before = snapshot(svc)
     assert upload(svc, "a.exe", b"MZ\x90\x00").status_code == 415
     assert upload(svc, "noext", b"abc").status_code == 415
-    r = svc.client.post("/v1/suggestions", content=PLAIN_DOC.encode(), headers={**svc.auth("drafter"), "Content-Type": "text/plain"})
+    r = svc.client.post(
+        "/v1/suggestions", content=PLAIN_DOC.encode(), headers={**svc.auth("drafter"), "Content-Type": "text/plain"}
+    )
     assert r.status_code == 415
     assert r.json()["detail"]["code"] == "DM415"
     assert "仅支持" in r.json()["detail"]["message"]
@@ -105,16 +107,30 @@ def test_malformed_or_invalid_json_is_422(sqlite_service: Service) -> None:
     r = svc.client.post("/v1/suggestions", content=b'{"text": "abc', headers=headers)
     assert r.status_code == 422
     assert r.json()["detail"]["message"] == "JSON 格式错误，无法解析"
-    for payload in [{"title": "无正文"}, {"text": ""}, {"text": "  "}, {"text": "正文", "extra": 1}, {"text": "含\u0000字符"}, [1, 2]]:
+    for payload in [
+        {"title": "无正文"},
+        {"text": ""},
+        {"text": "  "},
+        {"text": "正文", "extra": 1},
+        {"text": "含\u0000字符"},
+        [1, 2],
+    ]:
         r = svc.client.post("/v1/suggestions", json=payload, headers=svc.auth("drafter"))
         assert r.status_code == 422, (payload, r.text)
-    bad_decision = svc.client.post("/v1/suggestions/1/decision", content=b"{", headers={**svc.auth("resp_top"), "Content-Type": "application/json"})
+    bad_decision = svc.client.post(
+        "/v1/suggestions/1/decision", content=b"{", headers={**svc.auth("resp_top"), "Content-Type": "application/json"}
+    )
     assert bad_decision.status_code == 422
     assert snapshot(svc) == before
 
 
 def test_multipart_without_a_file_field_is_422(sqlite_service: Service) -> None:
-    r = sqlite_service.client.post("/v1/suggestions", data={"title": "x"}, files={"other": ("a.txt", b"abc")}, headers=sqlite_service.auth("drafter"))
+    r = sqlite_service.client.post(
+        "/v1/suggestions",
+        data={"title": "x"},
+        files={"other": ("a.txt", b"abc")},
+        headers=sqlite_service.auth("drafter"),
+    )
     assert r.status_code == 422
     assert "file" in r.json()["detail"]["message"]
 
@@ -140,7 +156,9 @@ def test_streamed_bodies_beyond_the_limit_are_413(make_service: Callable[..., Se
             yield b"x" * 1024
         yield b'"}'
 
-    r = svc.client.post("/v1/suggestions", content=chunks(), headers={**svc.auth("drafter"), "Content-Type": "application/json"})
+    r = svc.client.post(
+        "/v1/suggestions", content=chunks(), headers={**svc.auth("drafter"), "Content-Type": "application/json"}
+    )
     assert r.status_code == 413
     small_file = upload(svc, "a.txt", "正文".encode() * 400)  # 2,400 bytes: over 1,000
     assert small_file.status_code == 413
@@ -154,14 +172,18 @@ def test_with_full_text_storage_off_only_hash_title_and_evidence_are_kept(make_s
     assert r.status_code == 201
     sid = r.json()["id"]
     with svc.db.engine.connect() as conn:
-        stored_text, title, sha = conn.execute(text("SELECT text, title, sha256 FROM suggestions WHERE id = :i"), {"i": sid}).one()
+        stored_text, title, sha = conn.execute(
+            text("SELECT text, title, sha256 FROM suggestions WHERE id = :i"), {"i": sid}
+        ).one()
     assert stored_text is None and title == "来文" and len(sha) == 64
     got = svc.client.get(f"/v1/suggestions/{sid}", headers=svc.auth("drafter")).json()
     assert got["text"] is None
     assert got["level"] == "机密"
 
 
-def test_secret_text_never_reaches_logs_or_audit_events(sqlite_service: Service, caplog: pytest.LogCaptureFixture) -> None:
+def test_secret_text_never_reaches_logs_or_audit_events(
+    sqlite_service: Service, caplog: pytest.LogCaptureFixture
+) -> None:
     svc = sqlite_service
     svc.org("中央")
     marker = "绝对机密的火星基地坐标九九八"

@@ -31,7 +31,9 @@ def test_everything_survives_a_restart_on_the_same_data_dir(
     got = second.client.get(f"/v1/suggestions/{s['id']}", headers=second.auth("drafter"))
     assert got.status_code == 200
     assert (got.json()["status"], got.json()["decision"]["marking"], got.json()["text"]) == (
-        "confirmed", "机密★20年", DERIVED_DOC.format(level="机密", period="20年"),
+        "confirmed",
+        "机密★20年",
+        DERIVED_DOC.format(level="机密", period="20年"),
     )
     assert second.decide("resp", s["id"], action="confirm").status_code == 409
     assert second.db.current_revision() == head_revision()
@@ -49,8 +51,13 @@ def test_docs_work_offline(sqlite_service: Service) -> None:
     assert redoc.status_code == 200 and not re.search(r"https?://", redoc.text)
     spec = client.get("/openapi.json").json()
     paths = set(spec["paths"])
-    assert {"/v1/suggestions", "/v1/suggestions/{suggestion_id}", "/v1/suggestions/{suggestion_id}/decision",
-            "/v1/register", "/v1/audit/verify"} <= paths
+    assert {
+        "/v1/suggestions",
+        "/v1/suggestions/{suggestion_id}",
+        "/v1/suggestions/{suggestion_id}/decision",
+        "/v1/register",
+        "/v1/audit/verify",
+    } <= paths
     body = spec["paths"]["/v1/suggestions"]["post"]["requestBody"]["content"]
     assert {"application/json", "multipart/form-data"} <= set(body)
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"

@@ -5,14 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
-
 from dingmi_service.models import AuditEvent
+from sqlalchemy import func, select
 
 from .conftest import PLAIN_DOC, Service
 
 ALL = {"drafter", "responsible", "archivist", "admin", "security", "auditor"}
-USER_OF_ROLE = {"drafter": "drafter", "responsible": "resp_top", "archivist": "archivist", "admin": "admin", "security": "security", "auditor": "auditor"}
+USER_OF_ROLE = {
+    "drafter": "drafter",
+    "responsible": "resp_top",
+    "archivist": "archivist",
+    "admin": "admin",
+    "security": "security",
+    "auditor": "auditor",
+}
 
 # (method, path template, body, roles allowed)
 MATRIX: list[tuple[str, str, Any, set[str]]] = [
@@ -36,7 +42,9 @@ MATRIX: list[tuple[str, str, Any, set[str]]] = [
 
 def refusals(svc: Service) -> int:
     with svc.db.read() as s:
-        return s.execute(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "request.refused")).scalar_one()
+        return s.execute(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "request.refused")
+        ).scalar_one()
 
 
 @pytest.mark.parametrize(("method", "template", "body", "allowed"), MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
@@ -97,14 +105,18 @@ def test_each_account_holds_exactly_one_role(sqlite_service: Service) -> None:
     svc = sqlite_service
     r = svc.client.post("/v1/users", json={"name": "x", "role": ["admin", "auditor"]}, headers=svc.auth("security"))
     assert r.status_code == 422
-    r = svc.client.post("/v1/users", json={"name": "x", "role": "admin", "authority": "机密"}, headers=svc.auth("security"))
+    r = svc.client.post(
+        "/v1/users", json={"name": "x", "role": "admin", "authority": "机密"}, headers=svc.auth("security")
+    )
     assert r.status_code == 422
     assert "定密责任人" in r.json()["detail"]["message"]
 
 
 def test_security_manages_users_and_tokens_work_at_once(sqlite_service: Service) -> None:
     svc = sqlite_service
-    r = svc.client.post("/v1/users", json={"name": "张三", "role": "responsible", "authority": "秘密"}, headers=svc.auth("security"))
+    r = svc.client.post(
+        "/v1/users", json={"name": "张三", "role": "responsible", "authority": "秘密"}, headers=svc.auth("security")
+    )
     assert r.status_code == 201
     token = r.json()["token"]
     me = svc.client.get("/v1/me", headers={"Authorization": f"Bearer {token}"}).json()

@@ -7,12 +7,11 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
-
 from dingmi_service import accounts
 from dingmi_service.main import create_app
 from dingmi_service.settings import Settings
+from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from .conftest import DERIVED_DOC, PLAIN_DOC, UNCLEAR_DOC, RunningServer, private_dir
 
@@ -34,13 +33,21 @@ def api(engine: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
     app = create_app(Settings(data_dir=data, max_upload_bytes=256 * 1024), engine=engine)
     with RunningServer(app) as server:
         db = app.state.db
-        tokens = {role: accounts.create_user(db, role, role, "绝密" if role == "responsible" else None, actor_id=None, via="test").token
-                  for role in ("drafter", "responsible", "archivist", "admin", "security", "auditor")}
+        tokens = {
+            role: accounts.create_user(
+                db, role, role, "绝密" if role == "responsible" else None, actor_id=None, via="test"
+            ).token
+            for role in ("drafter", "responsible", "archivist", "admin", "security", "auditor")
+        }
         accounts.set_org(db, "设区的市", actor_id=None, via="test")
         import httpx
 
         for doc in (PLAIN_DOC, DERIVED_DOC.format(level="机密", period="20年"), UNCLEAR_DOC):
-            httpx.post(f"{server.url}/v1/suggestions", json={"text": doc}, headers={"Authorization": f"Bearer {tokens['drafter']}"})
+            httpx.post(
+                f"{server.url}/v1/suggestions",
+                json={"text": doc},
+                headers={"Authorization": f"Bearer {tokens['drafter']}"},
+            )
         yield {"url": server.url, "tokens": tokens}
 
 

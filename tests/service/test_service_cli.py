@@ -13,9 +13,8 @@ from typing import Any
 import httpx
 import pytest
 import typer
-from typer.testing import CliRunner
-
 from dingmi_service.cli import register
+from typer.testing import CliRunner
 
 from .conftest import PLAIN_DOC, free_port, private_dir
 
@@ -117,14 +116,20 @@ def test_dingmi_serve_runs_the_service_with_the_cli_token(tmp_path: Path) -> Non
     env.pop("DINGMI_DATABASE_URL", None)
     added = subprocess.run(
         [sys.executable, "-m", "dingmi", "users", "add", "承办人甲", "--role", "drafter"],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert added.returncode == 0, added.stderr
     token = added.stdout.strip().splitlines()[-1]
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "dingmi", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         url = f"http://127.0.0.1:{port}"

@@ -6,7 +6,6 @@ import stat
 from pathlib import Path
 
 import pytest
-
 from dingmi_service.db import normalize_url
 from dingmi_service.errors import SettingsError
 from dingmi_service.settings import Settings, default_data_dir, load_settings, prepare

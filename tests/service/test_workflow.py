@@ -5,9 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from dingmi_service.workflow import (
     DecisionInput,
     DecisionInvalid,
@@ -20,6 +17,8 @@ from dingmi_service.workflow import (
     normalize_period,
     org_ceiling,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 SECRET = SuggestedClassification(level="机密", period="20年", flags=(), entry_levels=(("e1", "机密"), ("e2", "秘密")))
 UNCLEAR = SuggestedClassification(level="机密", period="20年", flags=("unclear_matter",), entry_levels=())
@@ -82,28 +81,57 @@ def test_expiry_is_after_the_decision(day: date, years: int) -> None:
 
 
 def test_confirm_within_both_ceilings_is_confirmed() -> None:
-    out = decide(SECRET, DecisionInput("confirm"), person_ceiling="机密", org_level_set=True, org_ceiling_level="机密", today=TODAY)
+    out = decide(
+        SECRET,
+        DecisionInput("confirm"),
+        person_ceiling="机密",
+        org_level_set=True,
+        org_ceiling_level="机密",
+        today=TODAY,
+    )
     assert (out.status, out.level, out.marking, out.basis_entry) == ("confirmed", "机密", "机密★20年", "e1")
 
 
 def test_above_the_personal_ceiling_is_refused() -> None:
     with pytest.raises(DecisionRefused, match="报请上级"):
-        decide(SECRET, DecisionInput("confirm"), person_ceiling="秘密", org_level_set=True, org_ceiling_level="绝密", today=TODAY)
+        decide(
+            SECRET,
+            DecisionInput("confirm"),
+            person_ceiling="秘密",
+            org_level_set=True,
+            org_ceiling_level="绝密",
+            today=TODAY,
+        )
 
 
 def test_above_the_org_ceiling_or_without_org_profile_is_escalated() -> None:
     kw = {"person_ceiling": "绝密", "today": TODAY}
-    assert decide(SECRET, DecisionInput("confirm"), org_level_set=True, org_ceiling_level=None, **kw).status == "escalated"
-    assert decide(SECRET, DecisionInput("confirm"), org_level_set=False, org_ceiling_level=None, **kw).status == "escalated"
+    assert (
+        decide(SECRET, DecisionInput("confirm"), org_level_set=True, org_ceiling_level=None, **kw).status == "escalated"
+    )
+    assert (
+        decide(SECRET, DecisionInput("confirm"), org_level_set=False, org_ceiling_level=None, **kw).status
+        == "escalated"
+    )
     change = DecisionInput("change", level="绝密", period="30年", reason="涉及核心")
     assert decide(SECRET, change, org_level_set=True, org_ceiling_level="机密", **kw).status == "escalated"
 
 
 def test_non_secret_decisions_need_no_authority() -> None:
-    out = decide(SECRET, DecisionInput("reject", reason="已公开"), person_ceiling=None, org_level_set=False, org_ceiling_level=None, today=TODAY)
+    out = decide(
+        SECRET,
+        DecisionInput("reject", reason="已公开"),
+        person_ceiling=None,
+        org_level_set=False,
+        org_ceiling_level=None,
+        today=TODAY,
+    )
     assert (out.status, out.level, out.marking) == ("rejected", "非密", "")
     internal = DecisionInput("change", level="内部", reason="工作秘密")
-    assert decide(SECRET, internal, person_ceiling=None, org_level_set=False, org_ceiling_level=None, today=TODAY).status == "confirmed"
+    assert (
+        decide(SECRET, internal, person_ceiling=None, org_level_set=False, org_ceiling_level=None, today=TODAY).status
+        == "confirmed"
+    )
 
 
 def test_a_decision_different_from_the_suggestion_needs_a_reason() -> None:
@@ -118,7 +146,12 @@ def test_a_decision_different_from_the_suggestion_needs_a_reason() -> None:
 
 def test_a_confirmed_unclear_matter_is_reported_within_ten_working_days() -> None:
     out = decide(
-        UNCLEAR, DecisionInput("confirm"), person_ceiling="机密", org_level_set=True, org_ceiling_level="绝密", today=date(2024, 9, 27)
+        UNCLEAR,
+        DecisionInput("confirm"),
+        person_ceiling="机密",
+        org_level_set=True,
+        org_ceiling_level="绝密",
+        today=date(2024, 9, 27),
     )
     assert out.status == "reported"
     assert out.due_date == date(2024, 10, 16)

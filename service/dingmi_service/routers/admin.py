@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import dingmi
 from fastapi import APIRouter, Depends, Path, Request
 from sqlalchemy import func, select
-
-import dingmi
 
 from .. import accounts
 from ..accounts import AccountError
@@ -26,19 +25,24 @@ from ..schemas import (
     UserUpdate,
     UserWithToken,
 )
-from ..security import Principal, authenticate, role_dep
+from ..security import Principal, authenticate, require
 from ..workflow import STATUSES, china_today, org_ceiling
 
 router = APIRouter(prefix="/v1", tags=["账号与机关"], responses=ERROR_RESPONSES)
-Security = role_dep("security")
-Admin = role_dep("admin")
-OrgReader = role_dep("drafter", "responsible", "archivist", "admin", "security")
+Security = Annotated[Principal, Depends(require("security"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
+OrgReader = Annotated[Principal, Depends(require("drafter", "responsible", "archivist", "admin", "security"))]
 Anyone = Annotated[Principal, Depends(authenticate)]
 
 
 def _user(u: User) -> UserPublic:
     return UserPublic(
-        id=u.id, name=u.name, role=u.role, authority=u.authority, active=u.active, created_at=u.created_at  # type: ignore[arg-type]
+        id=u.id,
+        name=u.name,
+        role=u.role,  # type: ignore[arg-type]
+        authority=u.authority,  # type: ignore[arg-type]
+        active=u.active,
+        created_at=u.created_at,
     )
 
 
@@ -99,7 +103,9 @@ def get_org(principal: OrgReader, db: DbDep, clock: ClockDep) -> OrgPublic:
     with db.read() as session:
         org = accounts.get_org(session)
     if org is None:
-        return OrgPublic(set=False, level=None, authorized_level=None, authorized_matters=None, authorized_until=None, ceiling=None)
+        return OrgPublic(
+            set=False, level=None, authorized_level=None, authorized_matters=None, authorized_until=None, ceiling=None
+        )
     return OrgPublic(
         set=True,
         level=org.level,  # type: ignore[arg-type]

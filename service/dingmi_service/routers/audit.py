@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy import func, select
 
 from .. import audit
 from ..deps import DbDep
 from ..models import AuditEvent
-from ..schemas import ERROR_RESPONSES, AuditEventPublic, AuditPage, AuditVerify, ErrorBody
-from ..security import role_dep
+from ..schemas import ERROR_RESPONSES, AuditEventPublic, AuditPage, AuditVerify
+from ..security import Principal, require
 
 router = APIRouter(prefix="/v1/audit", tags=["审计"], responses=ERROR_RESPONSES)
-Auditor = role_dep("auditor")
+Auditor = Annotated[Principal, Depends(require("auditor"))]
 
 
 @router.get("/verify", response_model=AuditVerify, summary="校验审计日志哈希链")
@@ -43,7 +43,9 @@ def list_events(
     with db.read() as session:
         total = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
         rows = list(
-            session.execute(select(AuditEvent).where(AuditEvent.id > after).order_by(AuditEvent.id).limit(limit)).scalars()
+            session.execute(
+                select(AuditEvent).where(AuditEvent.id > after).order_by(AuditEvent.id).limit(limit)
+            ).scalars()
         )
     return AuditPage(
         items=[

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 
 from ..deps import DbDep
 from ..models import Decision, Suggestion, User
 from ..schemas import ERROR_RESPONSES, ErrorBody, RegisterPage, RegisterRow, Status
-from ..security import role_dep
+from ..security import Principal, require
 from ..workflow import CHINA_TZ
 
 router = APIRouter(prefix="/v1/register", tags=["定密台账"], responses=ERROR_RESPONSES)
-Keeper = role_dep("responsible", "archivist")
+Keeper = Annotated[Principal, Depends(require("responsible", "archivist"))]
 
 CSV_COLUMNS = [
     ("suggestion_id", "建议编号"),
@@ -36,10 +36,15 @@ CSV_COLUMNS = [
     ("due_date", "报送期限"),
     ("supersedes", "变更的原决定"),
 ]
-STATUS_NAMES = {"confirmed": "已确定", "rejected": "非密", "escalated": "已报请上级", "reported": "已报送保密行政管理部门"}
+STATUS_NAMES = {
+    "confirmed": "已确定",
+    "rejected": "非密",
+    "escalated": "已报请上级",
+    "reported": "已报送保密行政管理部门",
+}
 
 
-def _query(status: str | None) -> Select[tuple[Suggestion, Decision, str]]:
+def _query(status: str | None) -> Any:
     query = (
         select(Suggestion, Decision, User.name)
         .join(Decision, Decision.id == Suggestion.decision_id)
@@ -81,7 +86,10 @@ def _cell(value: object) -> str:
     response_model=RegisterPage,
     summary="定密台账（JSON 或 CSV）",
     responses={
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "format=csv 时为 UTF-8（带 BOM）CSV"},
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "format=csv 时为 UTF-8（带 BOM）CSV",
+        },
         401: {"model": ErrorBody},
         403: {"model": ErrorBody},
     },
@@ -98,10 +106,10 @@ def get_register(
     query = _query(status).order_by(Decision.id.desc())
     with db.read() as session:
         if format == "csv":
-            rows = [_row(*r) for r in session.execute(query)]
+            rows = [_row(r[0], r[1], r[2]) for r in session.execute(query)]
         else:
             total = session.execute(select(func.count()).select_from(_query(status).subquery())).scalar_one()
-            rows = [_row(*r) for r in session.execute(query.limit(limit).offset(offset))]
+            rows = [_row(r[0], r[1], r[2]) for r in session.execute(query.limit(limit).offset(offset))]
     if format == "json":
         return RegisterPage(items=rows, total=total, limit=limit, offset=offset)
     buffer = io.StringIO()

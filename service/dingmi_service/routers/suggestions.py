@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Annotated, Any
 
+from dingmi.errors import ReadError
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
@@ -15,8 +16,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from dingmi.errors import ReadError
 
 from .. import audit, suggester
 from ..accounts import get_org
@@ -34,7 +33,7 @@ from ..schemas import (
     SuggestionPage,
     SuggestionPublic,
 )
-from ..security import Principal, role_dep
+from ..security import Principal, require
 from ..workflow import (
     DecisionInput,
     DecisionInvalid,
@@ -53,10 +52,9 @@ MAX_TITLE = 500
 COLUMN_KEYS = frozenset({"level", "period", "marking", "confidence", "flags", "model_version", "catalog_version"})
 RESULT_FIELDS = ("entries", "evidence", "rationale", "header")
 IdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="建议编号")]
-Submitter = role_dep("drafter", "responsible")
-Reviewer = role_dep("drafter", "responsible")
-Responsible = role_dep("responsible")
-
+Submitter = Annotated[Principal, Depends(require("drafter", "responsible"))]
+Reviewer = Annotated[Principal, Depends(require("drafter", "responsible"))]
+Responsible = Annotated[Principal, Depends(require("responsible"))]
 
 
 @dataclass(frozen=True)
@@ -101,9 +99,7 @@ async def read_submission(request: Request) -> Submission:
                 raise unprocessable("缺少上传文件：请在表单字段 file 中上传 .txt、.docx 或 .pdf 文件")
             data = await upload.read()
             title = form.get("title")
-            return Submission(
-                title=title if isinstance(title, str) else "", data=data, filename=upload.filename or ""
-            )
+            return Submission(title=title if isinstance(title, str) else "", data=data, filename=upload.filename or "")
         finally:
             await form.close()
     raise unsupported_type("仅支持 application/json（text、title）或 multipart/form-data（file 字段）提交")
@@ -299,7 +295,9 @@ def list_suggestions(
         total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = list(session.execute(query.order_by(Suggestion.id.desc()).limit(limit).offset(offset)).scalars())
         ids = [r.decision_id for r in rows if r.decision_id]
-        decisions = {d.id: d for d in session.execute(select(Decision).where(Decision.id.in_(ids))).scalars()} if ids else {}
+        decisions = (
+            {d.id: d for d in session.execute(select(Decision).where(Decision.id.in_(ids))).scalars()} if ids else {}
+        )
     items = [to_public(r, decisions.get(r.decision_id or 0), with_text=False) for r in rows]
     return SuggestionPage(items=items, total=total, limit=limit, offset=offset)
 
@@ -350,9 +348,7 @@ def decide_suggestion(
     today = china_today(now)
     try:
         with db.write() as session:
-            row = session.execute(
-                select(Suggestion).where(Suggestion.id == suggestion_id).with_for_update()
-            ).scalar()
+            row = session.execute(select(Suggestion).where(Suggestion.id == suggestion_id).with_for_update()).scalar()
             if row is None:
                 raise not_found("未找到该建议")
             if row.submitted_by == principal.id:
@@ -367,7 +363,8 @@ def decide_suggestion(
                         period=row.period,
                         flags=tuple(row.flags or ()),
                         entry_levels=tuple(
-                            (str(e.get("id", "")), str(e.get("level", ""))) for e in (row.result or {}).get("entries", [])
+                            (str(e.get("id", "")), str(e.get("level", "")))
+                            for e in (row.result or {}).get("entries", [])
                         ),
                     ),
                     DecisionInput(
@@ -439,9 +436,12 @@ def _check_sequence(row: Suggestion, body: DecisionCreate) -> None:
         return
     if body.supersedes is None:
         raise conflict(
-            f"该建议已有决定（编号 {row.decision_id}）；如需变更，请提交 action=change 并在 supersedes 中引用编号 {row.decision_id}"
+            f"该建议已有决定（编号 {row.decision_id}）；"
+            f"如需变更，请提交 action=change 并在 supersedes 中引用编号 {row.decision_id}"
         )
     if body.supersedes != row.decision_id:
         raise conflict(f"引用的决定不是当前有效的决定（当前编号 {row.decision_id}），请刷新后重试")
     if body.action != "change":
         raise unprocessable("变更已有决定必须使用 action=change")
+    if not body.reason.strip():
+        raise unprocessable("变更已有决定必须说明理由（reason）")

@@ -34,7 +34,8 @@ def upgrade() -> None:
             "role IN ('drafter','responsible','archivist','admin','security','auditor')", name="ck_users_role"
         ),
         sa.CheckConstraint(
-            "(role = 'responsible' AND authority IN ('绝密','机密','秘密')) OR (role <> 'responsible' AND authority IS NULL)",
+            "(role = 'responsible' AND authority IN ('绝密','机密','秘密'))"
+            " OR (role <> 'responsible' AND authority IS NULL)",
             name="ck_users_authority",
         ),
     )
