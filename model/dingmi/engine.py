@@ -59,10 +59,11 @@ class Decision:
 class Engine:
     """Loaded once; ``suggest`` is thread-safe and keeps no per-document state."""
 
-    def __init__(self, catalog: Catalog, scorer: LearnedScorer | None = None, model_version: str = "") -> None:
+    def __init__(self, catalog: Catalog, scorer: LearnedScorer | None = None, model_version: str = "",
+                 expert: dict[str, dict[str, list]] | None = None) -> None:
         self.catalog = catalog
         self.scorer = scorer
-        expert = load_expert_profiles()
+        expert = load_expert_profiles() if expert is None else {k: dict(v) for k, v in expert.items()}
         for entry_id, terms in (scorer.learned_terms if scorer else {}).items():
             spec = expert.setdefault(entry_id, {})
             spec["terms"] = [*spec.get("terms", []), *terms]
