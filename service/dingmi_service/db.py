@@ -114,7 +114,10 @@ class Database:
             session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
 
     def upgrade(self) -> None:
-        """Apply all Alembic migrations (idempotent)."""
+        """Apply all Alembic migrations (idempotent); a schema change is itself audited."""
+        from . import audit  # audit needs this module; imported late to avoid a cycle
+
+        before = self.current_revision()
         cfg = alembic_config()
         with self._write_engine.begin() as conn:
             cfg.attributes["connection"] = conn
@@ -123,6 +126,17 @@ class Database:
             path = make_url(self.url).database
             if path and path != ":memory:" and os.path.exists(path):
                 os.chmod(path, 0o600)
+        after = self.current_revision()
+        if after != before:
+            with self.write() as session:
+                audit.record(
+                    self,
+                    session,
+                    "schema.upgraded",
+                    object_type="schema",
+                    object_id=after or "",
+                    detail={"from": before, "to": after},
+                )
 
     def current_revision(self) -> str | None:
         """The database's Alembic revision (None when empty)."""

@@ -85,6 +85,7 @@ def test_32_clients_submitting_and_deciding(start_server: Callable[..., RunningS
     assert sorted(d[0] for d in decisions) == sorted(ids)
     assert actions == Counter(
         {
+            "schema.upgraded": 1,
             "user.created": 2 * CLIENTS,
             "org.updated": 1,
             "suggestion.created": total,

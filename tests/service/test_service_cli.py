@@ -94,7 +94,7 @@ def test_org_set_db_upgrade_and_audit_verify(cli: Any) -> None:
     assert "县级" in shown.stdout and "秘密" in shown.stdout
     verified = cli("audit", "verify", "--json")
     assert verified.exit_code == 0
-    assert verified.stdout.strip() == '{"ok": true, "events": 1, "first_broken": null}'
+    assert verified.stdout.strip() == '{"ok": true, "events": 2, "first_broken": null}'
 
 
 def test_unsafe_settings_refuse_to_start(cli: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
