@@ -61,8 +61,8 @@ Responsible = Annotated[Principal, Depends(require("responsible"))]
 class Submission:
     """A document as received: JSON text or an uploaded file."""
 
-    title: str
-    text: str | None = None
+    title: str = ""
+    json_body: bytes | None = None
     data: bytes | None = None
     filename: str | None = None
 
@@ -75,17 +75,7 @@ async def read_submission(request: Request) -> Submission:
     """Parse a JSON body or a multipart upload (field ``file``); 415 for anything else."""
     media = _media_type(request)
     if media == "application/json" or media.endswith("+json"):
-        raw = await request.body()
-        try:
-            payload = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise unprocessable("JSON 格式错误，无法解析") from None
-        try:
-            body = SuggestionCreate.model_validate(payload)
-        except ValidationError as exc:
-            errors = exc.errors(include_input=False, include_url=False)
-            raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
-        return Submission(title=body.title, text=body.text)
+        return Submission(json_body=await request.body())  # parsed off the event loop, in the route
     if media == "multipart/form-data":
         try:
             form = await request.form(max_files=1, max_fields=20)
@@ -125,14 +115,28 @@ SUBMISSION_BODY = {
 }
 
 
+def _parse_json(raw: bytes) -> SuggestionCreate:
+    """JSON body → SuggestionCreate, or 422 (malformed JSON, or fields against the schema)."""
+    try:
+        payload = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise unprocessable("JSON 格式错误，无法解析") from None
+    try:
+        return SuggestionCreate.model_validate(payload)
+    except ValidationError as exc:
+        errors = exc.errors(include_input=False, include_url=False)
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
+
+
 def _document_text(sub: Submission, max_bytes: int) -> tuple[str, str, str | None, str]:
     """Return (text, sha256, filename, title) for a submission, or raise 413/415/422."""
-    title = sub.title
-    if sub.data is None:
-        assert sub.text is not None
-        if not sub.text.strip():
+    if sub.json_body is not None:
+        body = _parse_json(sub.json_body)
+        if not body.text.strip():
             raise unprocessable("文件正文为空")
-        return sub.text, hashlib.sha256(sub.text.encode("utf-8")).hexdigest(), None, title
+        return body.text, hashlib.sha256(body.text.encode("utf-8")).hexdigest(), None, body.title
+    assert sub.data is not None
+    title = sub.title
     filename = PurePath((sub.filename or "").replace("\\", "/")).name[:255]
     suffix = PurePath(filename).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
