@@ -72,7 +72,7 @@ def pg_database() -> Iterator[str | None]:
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def backend(request: pytest.FixtureRequest, pg_database: str | None, tmp_path: Path) -> str | None:
     """Database URL for the test: None (SQLite in the data dir) or a fresh PostgreSQL schema."""
     if request.param == "sqlite":

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 from dingmi_service import accounts
 from dingmi_service.audit import verify
 from sqlalchemy import text
@@ -17,6 +18,8 @@ from .conftest import DERIVED_DOC, RunningServer
 
 CLIENTS = 32
 DOCS_PER_CLIENT = 3
+
+pytestmark = pytest.mark.slow
 
 
 def test_32_clients_submitting_and_deciding(start_server: Callable[..., RunningServer], backend: str | None) -> None:

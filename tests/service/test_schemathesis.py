@@ -26,6 +26,8 @@ CALLER = [
     ("/v1/me", "drafter"),
 ]
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def api(engine: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:

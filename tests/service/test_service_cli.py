@@ -110,6 +110,7 @@ def test_unsafe_settings_refuse_to_start(cli: Any, monkeypatch: pytest.MonkeyPat
     assert r.exit_code == 2 and "chmod 700" in r.stderr
 
 
+@pytest.mark.slow
 def test_dingmi_serve_runs_the_service_with_the_cli_token(tmp_path: Path) -> None:
     """End to end through the installed `dingmi` command: users add, then serve, then a request."""
     env = {**os.environ, "DINGMI_DATA_DIR": str(private_dir(tmp_path / "serve-data"))}
