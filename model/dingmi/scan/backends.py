@@ -119,7 +119,7 @@ def run_dask(batches: Iterable[list[Source]], config: WorkerConfig, workers: int
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None, silence_logs=logging.ERROR)
             client = Client(cluster)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:
         if cluster is not None:
             cluster.close()
         raise BackendError(f"无法连接Dask调度器 {scheduler or '（本地集群）'}：{exc}") from None

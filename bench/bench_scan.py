@@ -1,0 +1,235 @@
+"""Archive scan throughput: 1 worker vs 2 workers, beside the engine's own throughput, and resume time.
+
+Generates a mixed archive (≥ 2,000 files, ≥ 50 MB of text: .txt in UTF-8 and GBK, .md, .html,
+.docx, .pdf, some inside .zip files, a few broken files) from the labelled corpus in a temp
+directory, then measures in one run:
+
+- full scans with 1 and 2 workers (files/s, chars/s, wall time including worker start-up);
+- a scan of the .txt files alone with 1 worker, against the engine's own single-process
+  ``suggest`` throughput on the same texts;
+- resuming the finished 2-worker scan (nothing to redo; outputs regenerated).
+
+    python bench/bench_scan.py [--files 2000] [--mb 50] [--keep DIR]
+
+Targets (issue 6): ≥ 1.7× from 1 to 2 workers; ≥ 70% of the engine's throughput on .txt;
+resume ≤ 5% of the full scan time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from dingmi.scan.progress import PlainProgress
+from dingmi.scan.runner import RunOptions, run
+
+ROOT = Path(__file__).resolve().parents[1]
+MARKINGS = ["", "", "", "秘密★10年", "机密★20年", "绝密★30年", "秘密", "机密★长期", "秘密★6个月"]
+
+
+def seed_texts() -> list[str]:
+    """The labelled training documents (synthetic official-style texts)."""
+    texts = []
+    for f in sorted((ROOT / "corpus" / "labeled").glob("*.jsonl")):
+        texts += [json.loads(line)["text"] for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return texts
+
+
+def make_text(rng: random.Random, seeds: list[str], chars: int) -> str:
+    """A document of about ``chars`` characters: a header, varied seed paragraphs, a date line."""
+    parts = []
+    marking = rng.choice(MARKINGS)
+    if marking:
+        parts.append(marking)
+    size = 0
+    while size < chars:
+        body = rng.choice(seeds)
+        year = str(rng.randint(1995, 2026))
+        body = body.replace("2026", year).replace("2025", str(int(year) - 1))
+        parts.append(body)
+        size += len(body)
+    parts.append(f"{rng.randint(1995, 2026)}年{rng.randint(1, 12)}月{rng.randint(1, 28)}日")
+    return "\n".join(parts)
+
+
+def write_pdf(path: Path, text: str) -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    c = canvas.Canvas(str(path))
+    c.setFont("STSong-Light", 10)
+    y = 800
+    for para in text.split("\n"):
+        for start in range(0, max(len(para), 1), 48):
+            c.drawString(40, y, para[start:start + 48])
+            y -= 14
+            if y < 40:
+                c.showPage()
+                c.setFont("STSong-Light", 10)
+                y = 800
+    c.save()
+
+
+def write_docx(path: Path, text: str) -> None:
+    from docx import Document
+
+    doc = Document()
+    for para in text.split("\n"):
+        doc.add_paragraph(para)
+    doc.save(str(path))
+
+
+@dataclass
+class Archive:
+    root: Path
+    txt_root: Path
+    files: int
+    text_bytes: int
+    chars: int
+    txt_texts: list[str]
+
+
+def generate(base: Path, n_files: int, mb: float, seed: int = 6) -> Archive:
+    """Write the mixed archive under ``base/archive`` and the .txt subset under ``base/txt``."""
+    rng = random.Random(seed)
+    seeds = seed_texts()
+    root, txt_root = base / "archive", base / "txt"
+    per_file = int(mb * 1_000_000 / 3 / n_files * 1.08)  # UTF-8 Chinese is ~3 bytes a character
+    kinds = ["txt"] * 60 + ["gbk"] * 10 + ["md"] * 8 + ["html"] * 8 + ["docx"] * 8 + ["pdf"] * 3 + ["zip"] * 3
+    zipped: list[tuple[str, bytes]] = []
+    txt_texts: list[str] = []
+    text_bytes = chars = 0
+    for i in range(n_files):
+        kind = kinds[i % len(kinds)]
+        sub = root / f"dept{i % 12:02d}" / str(1995 + i % 30)
+        sub.mkdir(parents=True, exist_ok=True)
+        if i % 500 == 7:  # a few broken files among the good ones
+            (sub / f"broken{i}.docx").write_bytes(b"PK\x03\x04 broken")
+            continue
+        text = make_text(rng, seeds, per_file // 4 if kind == "pdf" else per_file)
+        text_bytes += len(text.encode("utf-8"))
+        chars += len(text)
+        name = f"doc{i:05d}"
+        if kind in ("txt", "gbk"):
+            data = text.encode("gb18030" if kind == "gbk" else "utf-8")
+            (sub / f"{name}.txt").write_bytes(data)
+            txt_dir = txt_root / sub.relative_to(root)
+            txt_dir.mkdir(parents=True, exist_ok=True)
+            (txt_dir / f"{name}.txt").write_bytes(data)
+            txt_texts.append(text)
+        elif kind == "md":
+            (sub / f"{name}.md").write_text("# 文件\n\n" + text, encoding="utf-8")
+        elif kind == "html":
+            body = "".join(f"<p>{p}</p>" for p in text.split("\n"))
+            (sub / f"{name}.html").write_text(f"<html><body>{body}</body></html>", encoding="utf-8")
+        elif kind == "docx":
+            write_docx(sub / f"{name}.docx", text)
+        elif kind == "pdf":
+            write_pdf(sub / f"{name}.pdf", text)
+        else:
+            zipped.append((f"{name}.txt", text.encode("utf-8")))
+    for z in range(0, len(zipped), 25):
+        with zipfile.ZipFile(root / f"bundle{z // 25:03d}.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in zipped[z:z + 25]:
+                archive.writestr(f"卷宗/{name}", data)
+    files = sum(1 for _ in root.rglob("*") if _.is_file() and _.suffix != ".zip") + len(zipped)
+    return Archive(root, txt_root, files, text_bytes, chars, txt_texts)
+
+
+def _cpu() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def timed_scan(root: Path, out: Path, workers: int) -> tuple[float, int, float]:
+    """Wall seconds, files, and CPU seconds of this process and its (joined) workers."""
+    t, c = time.perf_counter(), _cpu()
+    summary = run(RunOptions(root=root, out_dir=out, workers=workers, progress=PlainProgress(io.StringIO())))
+    return time.perf_counter() - t, summary.files, _cpu() - c
+
+
+def load_average() -> str:
+    try:
+        return "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+    except OSError:
+        return "?"
+
+
+def engine_rate(texts: list[str]) -> float:
+    from dingmi.engine import load_engine
+
+    engine = load_engine()
+    t = time.perf_counter()
+    for text in texts:
+        engine.suggest(text)
+    return sum(map(len, texts)) / (time.perf_counter() - t)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--files", type=int, default=2000)
+    ap.add_argument("--mb", type=float, default=50.0)
+    ap.add_argument("--keep", type=Path, default=None, help="generate here and keep it")
+    args = ap.parse_args()
+    base = args.keep or Path(tempfile.mkdtemp(prefix="dingmi-bench-scan-"))
+    try:
+        t = time.perf_counter()
+        arc = generate(base, args.files, args.mb)
+        print(f"archive: {arc.files} files, {arc.text_bytes / 1e6:.1f} MB of text ({arc.chars:,} chars), "
+              f"generated in {time.perf_counter() - t:.0f} s; {os.cpu_count()} CPUs\n")
+        load_before = load_average()
+        t1, n1, c1 = timed_scan(arc.root, base / "out1", 1)
+        t2, n2, c2 = timed_scan(arc.root, base / "out2", 2)
+        tr, _, cr = timed_scan(arc.root, base / "out2", 2)
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "dingmi", "scan", str(arc.root), "--out", str(base / "out2"),
+                        "--workers", "2"], check=True, capture_output=True)
+        tr_cli = time.perf_counter() - t
+        txt_chars = sum(map(len, arc.txt_texts))
+        tt, nt, ct = timed_scan(arc.txt_root, base / "out-txt", 1)
+        c = _cpu()
+        eng = engine_rate(arc.txt_texts)
+        ce = _cpu() - c
+        scan_txt = txt_chars / tt
+        rows = [
+            ("scan, 1 worker", f"{n1 / t1:,.1f}", f"{arc.chars / t1:,.0f}", f"{t1:.1f}", f"{c1:.1f}", ""),
+            ("scan, 2 workers", f"{n2 / t2:,.1f}", f"{arc.chars / t2:,.0f}", f"{t2:.1f}", f"{c2:.1f}",
+             f"{t1 / t2:.2f}x vs 1 worker (target >= 1.70x)"),
+            (".txt only, 1 worker", f"{nt / tt:,.1f}", f"{scan_txt:,.0f}", f"{tt:.1f}", f"{ct:.1f}",
+             f"{scan_txt / eng:.0%} of engine (target >= 70%)"),
+            ("engine.suggest on the .txt texts", f"{len(arc.txt_texts) / (txt_chars / eng):,.1f}", f"{eng:,.0f}",
+             f"{txt_chars / eng:.1f}", f"{ce:.1f}", "single process, no I/O, engine already loaded"),
+            ("resume finished scan (library)", "", "", f"{tr:.2f}", f"{cr:.2f}",
+             f"{tr / t2:.1%} of 2-worker scan (target <= 5%)"),
+            ("resume finished scan (CLI process)", "", "", f"{tr_cli:.2f}", "", f"{tr_cli / t2:.1%} of 2-worker scan"),
+        ]
+        header = ("run", "files/s", "chars/s", "wall s", "cpu s", "ratio")
+        widths = [max(len(r[i]) for r in [*rows, header]) for i in range(len(header))]
+        print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
+        print("  ".join("-" * w for w in widths))
+        for r in rows:
+            print("  ".join(c.ljust(w) if i in (0, 5) else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+        print(f"\nload average before / after: {load_before} / {load_average()} "
+              "(wall-clock ratios need otherwise idle CPUs; cpu s counts this process and its workers)")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
