@@ -25,6 +25,7 @@ def test_suggest_prints_a_readable_chinese_report(tmp_path: Path) -> None:
     out = r.stdout.decode()
     assert r.returncode == 0
     assert "密级建议：机密" in out and "机密★20年" in out and "edu-06" in out and "降密建议" in out
+    assert "模型 tiny@" in out  # the bundle in use is named in every suggestion
 
 
 def test_suggest_json_from_gb18030_file(tmp_path: Path) -> None:

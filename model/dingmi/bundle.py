@@ -129,3 +129,30 @@ def default_bundle_dir() -> Path:
     """``DINGMI_BUNDLE`` or ``<data dir>/bundles/default``."""
     env = os.environ.get("DINGMI_BUNDLE")
     return Path(env) if env else data_dir() / "bundles" / "default"
+
+
+def ensure_default_bundle(path: Path) -> bool:
+    """Build the default bundle on first use (``python -m dingmi_training train``), with a message.
+
+    Runs training in its own process, so the core never imports the training package; a lock keeps
+    concurrent first uses from building twice. Returns False when no bundle could be built.
+    """
+    if (path / META).is_file():
+        return True
+    import fcntl
+    import subprocess
+    import sys
+
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with open(path.parent / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (path / META).is_file():
+            return True
+        print(f"首次使用：正在用 corpus/ 训练默认模型包（约1–2分钟），保存到 {path} …", file=sys.stderr, flush=True)
+        done = subprocess.run([sys.executable, "-m", "dingmi_training", "train", "--out", str(path)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if done.returncode != 0 or not (path / META).is_file():
+            print("警告：默认模型包训练失败，本次只用规则给出建议。" + (done.stderr.strip().splitlines() or [""])[-1],
+                  file=sys.stderr)
+            return False
+        return True

@@ -24,6 +24,11 @@ CatalogOpt = Annotated[
     Optional[list[Path]],
     typer.Option("--catalog", help="追加的保密事项范围目录文件（JSONL，可重复）；条目即时可用，无需重新训练。"),
 ]
+ModelOpt = Annotated[
+    Optional[Path],
+    typer.Option("--model", help="模型包目录（默认：数据目录下的默认模型包，首次使用时自动训练）"),
+]
+NoModelOpt = Annotated[bool, typer.Option("--no-model", help="只用规则，不加载学习模型")]
 AuthorityOpt = Annotated[
     Optional[str],
     typer.Option("--authority", help="本单位定密权限：绝密/机密/秘密，或机关层级 中央/省级/设区的市/县级。"),
@@ -36,11 +41,17 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
-def _engine(catalogs: list[Path] | None) -> Any:
+def _engine(catalogs: list[Path] | None, model: Path | None = None, no_model: bool = False) -> Any:
+    from dingmi.bundle import default_bundle_dir, ensure_default_bundle
     from dingmi.engine import load_engine
 
+    bundle = None
+    if not no_model:
+        bundle = model or default_bundle_dir()
+        if model is None and not ensure_default_bundle(bundle):
+            bundle = None  # could not build one: the rules alone still give a full suggestion
     try:
-        return load_engine(catalogs or [])
+        return load_engine(catalogs or [], bundle)
     except DingmiError as exc:
         fail(str(exc))
 
@@ -61,13 +72,15 @@ def suggest(
     jsonl: Annotated[Optional[Path], typer.Option("--jsonl", help="批量：每行 {\"id\":…, \"text\":…}，每行输出一个JSON建议")] = None,
     catalog: CatalogOpt = None,
     authority: AuthorityOpt = None,
+    model: ModelOpt = None,
+    no_model: NoModelOpt = False,
 ) -> None:
     """对一份文件提出定密建议（密级、期限、标志、依据条目、密点、降密建议）。"""
     _check_authority(authority)
     if jsonl is not None:
         if file is not None:
             fail("--jsonl 与文件参数不能同时使用")
-        _suggest_jsonl(jsonl, catalog, authority)
+        _suggest_jsonl(jsonl, _engine(catalog, model, no_model), authority)
         return
     if file is None:
         fail("请给出文件路径，或用 - 从标准输入读取")
@@ -77,7 +90,7 @@ def suggest(
         text = decode_text(sys.stdin.buffer.read()) if file == "-" else read_path(file)
     except DingmiError as exc:
         fail(str(exc))
-    engine = _engine(catalog)
+    engine = _engine(catalog, model, no_model)
     s = engine.suggest(text, authority=authority)
     if as_json:
         typer.echo(json.dumps(s.to_dict(), ensure_ascii=False))
@@ -89,14 +102,13 @@ def suggest(
     render(s, text, Console(highlight=False, soft_wrap=True))
 
 
-def _suggest_jsonl(path: Path, catalogs: list[Path] | None, authority: str | None) -> None:
+def _suggest_jsonl(path: Path, engine: Any, authority: str | None) -> None:
     from dingmi.evaluate import iter_jsonl
 
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"无法读取 {path}：{getattr(exc, 'strerror', None) or exc}")
-    engine = _engine(catalogs)
     out = sys.stdout
     for lineno, line in iter_jsonl(lines):
         doc_id: Any = None
@@ -119,6 +131,8 @@ def evaluate(
     data: Annotated[Path, typer.Argument(help="带标注的评测集（JSONL，格式同共享开发集）")],
     catalog: CatalogOpt = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="把全部指标写入此JSON文件")] = None,
+    model: ModelOpt = None,
+    no_model: NoModelOpt = False,
 ) -> None:
     """在带标注的评测集上评测引擎，并与关键词基线对照。"""
     from dingmi.evaluate import engine_predictor, evaluate as run, format_report, keyword_predictor, read_labelled
@@ -127,7 +141,7 @@ def evaluate(
         rows = read_labelled(data)
     except (OSError, DingmiError) as exc:
         fail(str(exc))
-    engine = _engine(catalog)
+    engine = _engine(catalog, model, no_model)
     metrics = run(rows, engine_predictor(engine))
     baseline = run(rows, keyword_predictor(engine))
     typer.echo(format_report("dingmi", metrics, baseline))

@@ -94,20 +94,21 @@ def fit_pair_model(data: PairData, seed: int = SEED) -> Any:
 
 
 def build(rows: list[dict[str, Any]], catalog: Catalog, progress: Progress = _quiet,
-          learned_terms: dict[str, list[str]] | None = None, seed: int = SEED) -> tuple[LearnedScorer, dict[str, Any]]:
+          learned_terms: dict[str, list[str]] | None = None, seed: int = SEED,
+          n_folds: int = FOLDS) -> tuple[LearnedScorer, dict[str, Any]]:
     """Train every learned part; out-of-fold predictions feed the pair model and the calibrator."""
     learned_terms = learned_terms or {}
     words = sorted(load_lexicon())
-    steps = FOLDS * 2 + 3
+    steps = n_folds * 2 + 3
     step = 0
     texts = [r["text"] for r in rows]
     vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True, min_df=1, dtype=np.float32)
     vectorizer.fit(texts + [e.text for e in catalog.entries])
-    folds = [fold_of(r["id"], FOLDS) for r in rows]
+    folds = [fold_of(r["id"], n_folds) for r in rows]
 
     # 1. out-of-fold document probabilities from the textcat
     probs: list[tuple[float, float]] = [(0.0, 0.0)] * len(rows)
-    for k in range(FOLDS):
+    for k in range(n_folds):
         progress("文档分类器（交叉）", step := step + 1, steps)
         nlp_k = train_textcat([r for r, f in zip(rows, folds) if f != k], words, seed=seed)
         for i, (r, f) in enumerate(zip(rows, folds)):
@@ -126,7 +127,7 @@ def build(rows: list[dict[str, Any]], catalog: Catalog, progress: Progress = _qu
     # 2. out-of-fold pair predictions → level decisions → calibration of confidence
     raw_conf = np.zeros(len(rows))
     correct = np.zeros(len(rows))
-    for k in range(FOLDS):
+    for k in range(n_folds):
         progress("条目评分模型（交叉）", step := step + 1, steps)
         keep = [j for j, i in enumerate(data.doc_index) if folds[i] != k]
         model_k = fit_pair_model(PairData([data.X[j] for j in keep], [data.y[j] for j in keep], []), seed)
@@ -165,10 +166,10 @@ def save(scorer: LearnedScorer, out: Path, meta: dict[str, Any]) -> dict[str, An
 
 def train(rows: list[dict[str, Any]], out: Path, catalog_paths: Sequence[Path] = (), name: str = "dingmi",
           progress: Progress = _quiet, learned_terms: dict[str, list[str]] | None = None,
-          catalog: Catalog | None = None) -> dict[str, Any]:
+          catalog: Catalog | None = None, n_folds: int = FOLDS) -> dict[str, Any]:
     """Train and save a bundle; returns its meta."""
     catalog = catalog or load_default(catalog_paths)
-    scorer, cv = build(rows, catalog, progress, learned_terms)
+    scorer, cv = build(rows, catalog, progress, learned_terms, n_folds=n_folds)
     meta = {
         "name": name,
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

@@ -1,0 +1,86 @@
+"""Bundles: trained deterministically, loaded only when versions and checksums hold."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from documents import EXAM_BEFORE
+
+from dingmi.bundle import load_bundle, verify
+from dingmi.engine import load_engine
+from dingmi.errors import BundleError
+
+
+def test_bundle_records_versions_catalog_data_and_checksums(tiny_bundle: Path) -> None:
+    meta = json.loads((tiny_bundle / "meta.json").read_text(encoding="utf-8"))
+    assert {"scikit-learn", "spacy", "jieba", "python", "dingmi"} <= meta["versions"].keys()
+    assert meta["catalog"]["version"].startswith("reference@") and len(meta["catalog"]["sha256"]) == 64
+    assert len(meta["training_data"]["sha256"]) == 64
+    assert "pair_model.joblib" in meta["files"] and any(f.startswith("nlp/") for f in meta["files"])
+    assert 0.0 <= meta["metrics"]["cross_validation"]["oof_level_accuracy"] <= 1.0
+
+
+def test_engine_with_bundle_reports_model_and_catalog(tiny_bundle: Path) -> None:
+    s = load_engine(bundle=tiny_bundle).suggest(EXAM_BEFORE)
+    assert s.model_version.startswith("tiny@")
+    assert s.catalog_version.startswith("reference@")
+    assert s.level == "机密"
+    assert 0.0 <= s.confidence <= 1.0
+
+
+def test_training_is_deterministic(tiny_bundle: Path, tiny_rows: list, tmp_path: Path) -> None:
+    from dingmi.catalog import load_default
+    from dingmi_training.train import train
+
+    again = train(tiny_rows, tmp_path / "again", catalog=load_default(), name="tiny", n_folds=2)
+    first = json.loads((tiny_bundle / "meta.json").read_text(encoding="utf-8"))
+    assert again["training_data"] == first["training_data"]
+    assert again["metrics"] == first["metrics"]
+    a, b = load_engine(bundle=tiny_bundle), load_engine(bundle=tmp_path / "again")
+    for text in (EXAM_BEFORE, EXAM_BEFORE.replace("省", "市")):
+        sa, sb = a.suggest(text), b.suggest(text)
+        assert [(e.id, e.score) for e in sa.entries] == [(e.id, e.score) for e in sb.entries]
+        assert sa.confidence == sb.confidence
+
+
+def _copy(bundle: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "copy"
+    shutil.copytree(bundle, target)
+    return target
+
+
+def test_tampered_joblib_is_refused_before_unpickling(tiny_bundle: Path, tmp_path: Path) -> None:
+    b = _copy(tiny_bundle, tmp_path)
+    data = bytearray((b / "pair_model.joblib").read_bytes())
+    data[-10] ^= 0xFF
+    (b / "pair_model.joblib").write_bytes(bytes(data))
+    with pytest.raises(BundleError) as err:
+        load_bundle(b)
+    assert err.value.code == "DM307" and "pair_model.joblib" in err.value.message
+
+
+def test_unlisted_file_is_refused(tiny_bundle: Path, tmp_path: Path) -> None:
+    b = _copy(tiny_bundle, tmp_path)
+    (b / "extra.joblib").write_bytes(b"not listed")
+    with pytest.raises(BundleError) as err:
+        verify(b)
+    assert err.value.code == "DM305"
+
+
+def test_other_library_version_is_refused(tiny_bundle: Path, tmp_path: Path) -> None:
+    b = _copy(tiny_bundle, tmp_path)
+    meta = json.loads((b / "meta.json").read_text(encoding="utf-8"))
+    meta["versions"]["scikit-learn"] = "0.24.2"
+    (b / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(BundleError) as err:
+        load_bundle(b)
+    assert err.value.code == "DM304" and "scikit-learn" in err.value.message
+
+
+def test_missing_meta_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(BundleError) as err:
+        load_bundle(tmp_path)
+    assert err.value.code == "DM301"
