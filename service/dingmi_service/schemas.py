@@ -140,6 +140,9 @@ class SuggestionPublic(BaseModel):
     catalog_version: str
     due_date: date | None
     decision: DecisionPublic | None
+    history: list[DecisionPublic] = Field(
+        default_factory=list, description="全部决定（含被变更的），按时间顺序；仅在查看单条时返回"
+    )
     text: str | None = Field(default=None, description="全文（仅在保存全文时、查看单条时返回）")
 
 

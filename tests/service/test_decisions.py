@@ -157,6 +157,10 @@ def test_a_second_decision_is_409_and_a_change_references_the_first(service: Ser
     assert new["supersedes"] == first_id and new["id"] != first_id
     assert (new["level"], new["marking"]) == ("机密", "机密★15年")
 
+    got = service.client.get(f"/v1/suggestions/{s['id']}", headers=service.auth("drafter")).json()
+    assert [d["id"] for d in got["history"]] == [first_id, new["id"]]
+    assert got["decision"]["id"] == new["id"]
+
     stale = service.decide("resp_top", s["id"], action="change", level="秘密", reason="回退", supersedes=first_id)
     assert stale.status_code == 409
     with service.db.engine.connect() as conn:

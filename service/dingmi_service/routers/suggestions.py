@@ -165,7 +165,9 @@ def _engine_authority(org: OrgProfile | None, today: Any) -> str | None:
     return ceiling or org.level
 
 
-def to_public(row: Suggestion, decision: Decision | None, *, with_text: bool) -> SuggestionPublic:
+def to_public(
+    row: Suggestion, decision: Decision | None, *, with_text: bool, history: list[Decision] | None = None
+) -> SuggestionPublic:
     """Stored rows → API model."""
     result = row.result or {}
     return SuggestionPublic(
@@ -191,6 +193,7 @@ def to_public(row: Suggestion, decision: Decision | None, *, with_text: bool) ->
         catalog_version=row.catalog_version,
         due_date=row.due_date,
         decision=decision_public(decision) if decision else None,
+        history=[decision_public(d) for d in history or []],
         text=row.text if with_text else None,
     )
 
@@ -319,11 +322,14 @@ def _visible(principal: Principal, row: Suggestion | None) -> Suggestion:
     responses={404: {"model": ErrorBody}},
 )
 def get_suggestion(suggestion_id: IdPath, principal: Reviewer, db: DbDep) -> SuggestionPublic:
-    """One suggestion with its current decision and, if stored, the full text."""
+    """One suggestion with its current decision, every decision in order and, if stored, the full text."""
     with db.read() as session:
         row = _visible(principal, session.get(Suggestion, suggestion_id))
-        decision = session.get(Decision, row.decision_id) if row.decision_id else None
-    return to_public(row, decision, with_text=True)
+        history = list(
+            session.execute(select(Decision).where(Decision.suggestion_id == row.id).order_by(Decision.id)).scalars()
+        )
+    current = next((d for d in history if d.id == row.decision_id), None)
+    return to_public(row, current, with_text=True, history=history)
 
 
 @router.post(
