@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
-from .errors import ApiError, forbidden, unauthorized
+from .errors import forbidden, unauthorized
 from .models import ApiToken, User
 from .workflow import SECRET_LEVELS
 
@@ -73,14 +73,13 @@ def authenticate(
     digest = hash_token(credentials.credentials)
     db = request.app.state.db
     with db.read() as session:
-        row = session.execute(
+        user = session.execute(
             select(User)
             .join(ApiToken, ApiToken.user_id == User.id)
             .where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
         ).scalar()
-    if row is None or not row.active:
+    if user is None or not user.active:
         raise unauthorized("访问令牌无效、已撤销或账号已停用")
-    user = row
     principal = Principal(id=user.id, name=user.name, role=user.role, authority=user.authority)
     request.state.principal = principal
     return principal
@@ -101,7 +100,6 @@ def require(*roles: str) -> Callable[..., Principal]:
 
 
 __all__ = [
-    "ApiError",
     "Principal",
     "ROLES",
     "SEPARATED_ROLES",
