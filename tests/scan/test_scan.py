@@ -71,6 +71,8 @@ def test_when_unchanged_rerun_then_nothing_redone(mixed, mixed_scan, tmp_path):
     assert summary.processed == 0 and summary.reused == len(mixed[1])
     assert time.monotonic() - t0 < 5
     assert (out / "results.jsonl").read_bytes() == before
+    (out / "report.html").unlink()  # a missing output is written again, from the state alone
+    assert scan(mixed[0], out).processed == 0 and (out / "report.html").exists()
 
 
 def test_when_file_changed_or_removed_then_only_that_is_redone(mixed, tmp_path):
@@ -80,8 +82,10 @@ def test_when_file_changed_or_removed_then_only_that_is_redone(mixed, tmp_path):
     first = scan(root, out, workers=1)
     (root / "notice.txt").write_text(EXAM_BEFORE + "\n附件：无\n", encoding="utf-8")
     os.remove(root / "gbk.txt")
+    html_before = (out / "report.html").stat().st_mtime_ns
     second = scan(root, out, workers=1)
     assert second.processed == 1 and second.files == first.files - 1
+    assert (out / "report.html").stat().st_mtime_ns != html_before
     paths = [r["path"] for r in rows(out)]
     assert "gbk.txt" not in paths and len(paths) == len(set(paths))
     third = scan(root, out, workers=1, rescan=True)

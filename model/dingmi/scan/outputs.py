@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -83,8 +84,19 @@ def _replace(tmp: Path, final: Path) -> None:
 
 def write_outputs(db: StateDB, out_dir: Path, *, kind: str, catalog: Catalog | None, root: str,
                   augment: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-                  report_info: dict[str, Any] | None = None) -> OutputSummary:
-    """Regenerate the three output files from the state DB; ``augment`` adds the review fields."""
+                  report_info: dict[str, Any] | None = None, params: dict[str, Any] | None = None) -> OutputSummary:
+    """Regenerate the three output files from the state DB; ``augment`` adds the review fields.
+
+    Skipped when nothing changed since the last write with the same parameters (``params``
+    names whatever else ``augment`` depends on).
+    """
+    names = ("results.jsonl", "results.csv", "report.html")
+    digest = hashlib.sha256(json.dumps([kind, root, catalog.version if catalog else "", report_info or {},
+                                        params or {}], sort_keys=True, default=str).encode()).hexdigest()
+    if db.outputs_current(digest) and all((out_dir / n).exists() for n in names):
+        meta = db.meta()
+        return OutputSummary(int(meta.get("out_rows", "0")), int(meta.get("out_errors", "0")),
+                             json.loads(meta.get("out_status", "{}")))
     columns = DECLASS_COLUMNS if kind == "declass" else SCAN_COLUMNS
     builder = ReportBuilder(kind, catalog)
     tmp_jsonl, tmp_csv, tmp_html = (out_dir / f".{n}.tmp" for n in ("results.jsonl", "results.csv", "report.html"))
@@ -108,6 +120,9 @@ def write_outputs(db: StateDB, out_dir: Path, *, kind: str, catalog: Catalog | N
         generated=dt.datetime.now().isoformat(timespec="seconds"), **(report_info or {}),
     )
     tmp_html.write_text(page, encoding="utf-8")
-    for tmp, name in ((tmp_jsonl, "results.jsonl"), (tmp_csv, "results.csv"), (tmp_html, "report.html")):
+    for tmp, name in zip((tmp_jsonl, tmp_csv, tmp_html), names):
         _replace(tmp, out_dir / name)
-    return OutputSummary(builder.total, errors, dict(builder.by_status))
+    summary = OutputSummary(builder.total, errors, dict(builder.by_status))
+    db.set_meta(outputs=digest, out_rows=str(summary.rows), out_errors=str(summary.errors),
+                out_status=json.dumps(summary.by_status))
+    return summary

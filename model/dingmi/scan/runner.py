@@ -208,5 +208,7 @@ def _write(db: StateDB, options: RunOptions, catalog: Catalog, previous: Catalog
     review_options = ReviewOptions(as_of, options.within, catalog, previous, metadata)
     info = {"as_of": as_of.isoformat(), "within": options.within,
             "previous_version": previous.version if previous is not None else ""}
+    params = {"metadata": sorted((k, v.marking, v.issue_date) for k, v in metadata.items()),
+              "previous": previous.sha256 if previous is not None else ""}
     return write_outputs(db, options.out_dir, kind="declass", catalog=catalog, root=root,
-                         augment=lambda row: review(row, review_options), report_info=info)
+                         augment=lambda row: review(row, review_options), report_info=info, params=params)

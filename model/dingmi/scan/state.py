@@ -70,6 +70,7 @@ class StateDB:
             other = {"scan": "dingmi scan", "declass": "dingmi declass"}.get(meta["kind"], meta["kind"])
             raise StateError(f"输出目录中已有 {other} 的结果，请换一个输出目录")
         self.epoch = int(meta.get("epoch", "1"))
+        self.changed = False
         with self.conn:
             self.conn.executemany(
                 "INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)",
@@ -87,6 +88,7 @@ class StateDB:
 
     def new_epoch(self) -> None:
         """``--rescan``: every existing row stops counting as done (rows stay until replaced)."""
+        self._changing()
         self.epoch += 1
         self.set_meta(epoch=str(self.epoch))
 
@@ -98,8 +100,19 @@ class StateDB:
             for path, size, mtime, sha, fp, epoch in rows
         }
 
+    def _changing(self) -> None:
+        """Before the first change of a run: the outputs on disk no longer match the state."""
+        if not self.changed:
+            self.changed = True
+            self.set_meta(outputs="")
+
+    def outputs_current(self, digest: str) -> bool:
+        """True when the outputs on disk were written from this exact state with these parameters."""
+        return not self.changed and self.meta().get("outputs") == digest
+
     def put(self, outcome: Outcome) -> None:
         """Store one result and commit it (replaces the path's earlier row)."""
+        self._changing()
         with self.conn:
             self.conn.execute(
                 "INSERT INTO results(path, size, mtime_ns, sha256, fingerprint, epoch, code, row) "
@@ -112,6 +125,7 @@ class StateDB:
 
     def forget(self, paths: set[str]) -> None:
         """Drop rows of files that no longer exist."""
+        self._changing()
         with self.conn:
             self.conn.executemany("DELETE FROM results WHERE path = ?", ((p,) for p in paths))
 
