@@ -142,13 +142,14 @@ def test_declass_end_to_end_with_metadata_and_previous_catalog(tmp_path):
     (root / "scanned.pdf").write_bytes(b"%PDF-1.4 not really")                                 # unreadable
     (root / "plain.txt").write_text("关于召开运动会的通知\n请各单位做好准备。\n2026年3月1日\n", encoding="utf-8")
     meta = tmp_path / "meta.csv"
-    meta.write_text("path,marking,issue_date\nscanned.pdf,秘密★10年,2010-01-01\n", encoding="utf-8-sig")
+    meta.write_text(f"path,marking,issue_date\n{root / 'scanned.pdf'},秘密★10年,2010-01-01\n"
+                    "nowhere.txt,机密,2001-01-01\n", encoding="utf-8-sig")
     previous = [str(default_catalog_path()), str(write_catalog(tmp_path / "org_v1.jsonl", org_entry("机密")))]
     out = tmp_path / "out"
     summary = scan(root, out, kind="declass", as_of=D(2026, 11, 27), within=90, metadata_path=meta,
                    previous_catalog_paths=tuple(previous), workers=1)
     got = {r["path"]: r for r in rows(out)}
-    assert summary.files == 4
+    assert summary.files == 4 and summary.metadata_unmatched == 1  # absolute paths under the root match
     assert got["old.txt"]["declass_status"] == "expired" and got["old.txt"]["expiry_date"] == "2025-05-06"
     radar = got["radar.txt"]
     assert radar["declass_status"] == "changed_catalog" and radar["expiry_date"] == "2039-05-06"

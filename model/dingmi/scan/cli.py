@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
 
@@ -30,6 +29,7 @@ def _common(path: Path, out: Path | None, workers: int | None, engine: str, sche
             catalog: list[Path] | None, authority: str | None) -> dict[str, object]:
     """Validate the options shared by scan and declass."""
     from dingmi.levels import authority_ceiling
+    from dingmi.scan.runner import available_cpus
 
     if out is None:
         _fail("缺少输出目录：请用 --out DIR 指定")
@@ -51,7 +51,7 @@ def _common(path: Path, out: Path | None, workers: int | None, engine: str, sche
         if not p.is_file():
             _fail(f"目录文件不存在：{p}")
     return {
-        "root": path, "out_dir": out, "workers": workers or os.cpu_count() or 1, "engine": engine,
+        "root": path, "out_dir": out, "workers": workers or available_cpus(), "engine": engine,
         "scheduler": scheduler, "catalog_paths": tuple(str(p.absolute()) for p in catalog or []), "authority": authority,
     }
 
@@ -82,6 +82,9 @@ def _run(**kwargs: object) -> None:
                           for s in STATUSES if summary.outputs.by_status.get(s))
         text += f"\n{counts}" if counts else ""
     typer.echo(text)
+    if summary.metadata_unmatched:
+        typer.echo(f"注意：元数据CSV中有{summary.metadata_unmatched}条路径未对应任何扫描到的文件"
+                   "（路径应相对于扫描目录，如 sub/a.txt；压缩包成员写作 a.zip!成员路径）", err=True)
 
 
 def scan(

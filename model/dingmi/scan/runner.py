@@ -45,7 +45,7 @@ class RunOptions:
     root: Path
     out_dir: Path
     kind: str = "scan"  # "scan" | "declass"
-    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    workers: int = field(default_factory=lambda: available_cpus())
     rescan: bool = False
     engine: str = "local"  # "local" | "dask"
     scheduler: str | None = None
@@ -59,6 +59,14 @@ class RunOptions:
     progress: Progress | None = None
 
 
+def available_cpus() -> int:
+    """CPUs this process may run on (affinity-aware where the OS tells)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
 @dataclass(frozen=True)
 class RunSummary:
     """What a run did."""
@@ -69,6 +77,7 @@ class RunSummary:
     errors: int       # error rows in the outputs
     elapsed: float
     outputs: OutputSummary
+    metadata_unmatched: int = 0  # metadata CSV rows naming no scanned file
 
 
 def batches(sources: list[Source], max_files: int = BATCH_FILES, max_bytes: int = BATCH_BYTES) -> Iterator[list[Source]]:
@@ -128,7 +137,7 @@ def run(options: RunOptions) -> RunSummary:
     out_dir.mkdir(parents=True, exist_ok=True)
     catalog = load_default(list(options.catalog_paths))
     previous = load_catalogs(options.previous_catalog_paths) if options.previous_catalog_paths else None
-    metadata: dict[str, Metadata] = read_metadata(options.metadata_path) if options.metadata_path else {}
+    metadata = _relative(read_metadata(options.metadata_path), options.root) if options.metadata_path else {}
     config = WorkerConfig(options.catalog_paths, options.authority, options.previous_catalog_paths, options.limits)
     with _locked(out_dir):
         db = StateDB(out_dir, options.kind, fingerprint(catalog, previous, options.authority, options.limits))
@@ -136,7 +145,7 @@ def run(options: RunOptions) -> RunSummary:
             if options.rescan:
                 db.new_epoch()
             db.set_meta(root=str(options.root.absolute()), catalog_version=catalog.version)
-            pending, reused = _plan(db, options)
+            pending, reused, seen = _plan(db, options)
             processed = len(pending)
             try:
                 _execute(db, pending, config, options)
@@ -144,10 +153,11 @@ def run(options: RunOptions) -> RunSummary:
                 outputs = _write(db, options, catalog, previous, metadata)
         finally:
             db.close()
-    return RunSummary(outputs.rows, processed, reused, outputs.errors, time.monotonic() - t0, outputs)
+    unmatched = len(set(metadata) - seen)
+    return RunSummary(outputs.rows, processed, reused, outputs.errors, time.monotonic() - t0, outputs, unmatched)
 
 
-def _plan(db: StateDB, options: RunOptions) -> tuple[list[Source], int]:
+def _plan(db: StateDB, options: RunOptions) -> tuple[list[Source], int, set[str]]:
     """Walk the root: store refusals, keep finished files, return the files still to process."""
     known = db.known()
     seen: set[str] = set()
@@ -176,12 +186,20 @@ def _plan(db: StateDB, options: RunOptions) -> tuple[list[Source], int]:
     gone = set(known) - seen
     if gone:
         db.forget(gone)
-    return pending, reused
+    return pending, reused, seen
+
+
+def _relative(metadata: dict[str, Metadata], root: Path) -> dict[str, Metadata]:
+    """Metadata keyed by row path: absolute paths under a scanned directory are made relative."""
+    base = root.absolute().as_posix().rstrip("/") + "/"
+    return {(k[len(base):] if k.startswith(base) else k): v for k, v in metadata.items()}
 
 
 def _execute(db: StateDB, pending: list[Source], config: WorkerConfig, options: RunOptions) -> None:
     if not pending:
         return
+    work = list(batches(pending))
+    workers = max(1, min(options.workers, len(work)))  # no idle processes for a handful of files
     progress = options.progress or make_progress()
     progress.start(len(pending), sum(s.size for s in pending))
 
@@ -190,11 +208,10 @@ def _execute(db: StateDB, pending: list[Source], config: WorkerConfig, options: 
         progress.advance(outcome.size)
 
     try:
-        work = batches(pending)
         if options.engine == "dask":
-            run_dask(work, config, options.workers, options.scheduler, on_outcome)
+            run_dask(work, config, workers, options.scheduler, on_outcome)
         else:
-            run_local(work, config, options.workers, on_outcome)
+            run_local(work, config, workers, on_outcome)
     finally:
         progress.close()
 
