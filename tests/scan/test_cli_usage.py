@@ -78,3 +78,13 @@ def test_when_out_dir_holds_the_other_command_then_exit_2(app, docs, tmp_path):
 def test_when_installed_then_commands_are_registered():
     result = subprocess.run([sys.executable, "-m", "dingmi", "--help"], capture_output=True, text=True, timeout=60)
     assert "scan" in result.stdout and "declass" in result.stdout
+
+
+def test_when_another_run_holds_the_out_dir_then_exit_2(app, docs, tmp_path):
+    fcntl = pytest.importorskip("fcntl")
+    out = tmp_path / "o"
+    out.mkdir()
+    with open(out / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        code, err = invoke(app, "scan", str(docs), "--out", str(out))
+    assert code == 2 and "正被另一个扫描使用" in err

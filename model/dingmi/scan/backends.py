@@ -17,7 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 
 from dingmi.scan.walk import INTERNAL, Source
-from dingmi.scan.worker import Outcome, WorkerConfig, error_outcome, init_worker, run_batch, run_batch_with
+from dingmi.scan.worker import Outcome, WorkerConfig, error_outcome, init_worker, ready, run_batch, run_batch_with
 
 __all__ = ["BackendError", "run_dask", "run_local"]
 
@@ -43,6 +43,18 @@ def _stop(pool: ProcessPoolExecutor) -> None:
             process.terminate()
 
 
+def _check_start(pool: ProcessPoolExecutor) -> None:
+    """Workers that cannot even start (engine fails to load) stop the run before any file is blamed."""
+    try:
+        pool.submit(ready).result()
+    except BrokenProcessPool:
+        _stop(pool)
+        raise BackendError("工作进程无法启动（加载引擎失败），扫描中止；请先用 dingmi suggest 检查安装和目录文件") from None
+    except BaseException:
+        _stop(pool)
+        raise
+
+
 def run_local(batches: Iterable[list[Source]], config: WorkerConfig, workers: int, on_outcome: OnOutcome) -> None:
     """Run on ``workers`` spawned processes, each loading the engine once in its initializer.
 
@@ -56,6 +68,7 @@ def run_local(batches: Iterable[list[Source]], config: WorkerConfig, workers: in
     while queue:
         broken: list[tuple[list[Source], bool]] = []
         pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=init_worker, initargs=(config, os.getpid()))
+        _check_start(pool)
         inflight: dict[Future[list[Outcome]], tuple[list[Source], bool]] = {}
         try:
             while queue or inflight:

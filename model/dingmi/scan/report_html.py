@@ -113,7 +113,8 @@ class ReportBuilder:
             note = f"错误 {row['code']}"
         else:
             self.ok += 1
-            level, marking = str(row.get("level", "")), str(row.get("marking", ""))
+            level = str(row.get("level", ""))
+            marking = str(row.get("marking") or level)  # 非密 has no marking: show the level
             confidence = f"{float(row.get('confidence') or 0):.2f}"
             flags = row.get("flags") or []
             self.by_level[level] += 1

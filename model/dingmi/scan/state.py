@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from dingmi.scan.walk import INTERNAL
 from dingmi.scan.worker import Outcome
 
 __all__ = ["STATE_FILE", "Known", "StateDB", "StateError"]
@@ -47,7 +48,7 @@ class Known:
     size: int
     mtime_ns: int
     sha256: str
-    current: bool  # computed with the current fingerprint and epoch
+    current: bool  # computed with the current fingerprint and epoch; a worker crash (DM139) never is
 
 
 class StateDB:
@@ -94,10 +95,10 @@ class StateDB:
 
     def known(self) -> dict[str, Known]:
         """Every remembered path with its key and whether it is current."""
-        rows = self.conn.execute("SELECT path, size, mtime_ns, sha256, fingerprint, epoch FROM results")
+        rows = self.conn.execute("SELECT path, size, mtime_ns, sha256, fingerprint, epoch, code FROM results")
         return {
-            path: Known(size, mtime, sha, fp == self.fingerprint and epoch == self.epoch)
-            for path, size, mtime, sha, fp, epoch in rows
+            path: Known(size, mtime, sha, fp == self.fingerprint and epoch == self.epoch and code != INTERNAL)
+            for path, size, mtime, sha, fp, epoch, code in rows
         }
 
     def _changing(self) -> None:

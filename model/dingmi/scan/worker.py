@@ -179,6 +179,11 @@ def init_worker(config: WorkerConfig, parent_pid: int | None = None) -> None:
         threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="dingmi-parent-watch").start()
 
 
+def ready() -> bool:
+    """A no-op task: returns once a pool worker has run its initializer."""
+    return True
+
+
 def run_batch_with(config: WorkerConfig, sources: list[Source]) -> list[Outcome]:
     """Process a batch with the engines of ``config`` (loaded once per process)."""
     state = _state(config)
