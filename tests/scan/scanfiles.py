@@ -126,3 +126,14 @@ def scan(root: Path, out: Path, **kwargs: Any) -> RunSummary:
 
 def rows(out: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def crashing_batch(sources: list) -> list:
+    """A pool task that kills its worker process on any file named crash*.txt (importable by spawned workers)."""
+    import os
+
+    from dingmi.scan.worker import run_batch
+
+    if any(s.path.startswith("crash") for s in sources):
+        os._exit(3)
+    return run_batch(sources)

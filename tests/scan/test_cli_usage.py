@@ -43,6 +43,8 @@ def invoke(app: typer.Typer, *args: str) -> tuple[int, str]:
     (["scan", "{docs}", "--out", "{tmp}/o", "--authority", "村级"], "定密权限"),
     (["scan", "{docs}", "--out", "{tmp}/o", "--catalog", "{tmp}/nope.jsonl"], "目录文件不存在"),
     (["scan", "{docs}", "--out", "{docs}/a.txt"], "不是目录"),
+    (["scan", "{docs}", "--out", "{tmp}/o", "--model", "{tmp}/nobundle"], "模型包目录不存在"),
+    (["scan", "{docs}", "--out", "{tmp}/o", "--model", "{tmp}", "--no-model"], "--no-model"),
     (["declass", "{docs}", "--out", "{tmp}/o"], "--as-of"),
     (["declass", "{docs}", "--out", "{tmp}/o", "--as-of", "2026-13-01"], "审查日期"),
     (["declass", "{docs}", "--out", "{tmp}/o", "--as-of", "2026-11-27", "--within", "-1"], "--within"),

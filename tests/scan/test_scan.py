@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from scan.scanfiles import EXAM_BEFORE, rows, scan
+from dingmi import __version__
 from dingmi.scan.state import STATE_FILE
 
 SUGGESTION_KEYS = {"level", "period", "marking", "entries", "evidence", "rationale", "confidence", "flags", "header",
@@ -136,4 +137,10 @@ def test_when_scanning_then_document_text_stays_out_of_logs(mixed, tmp_path):
             assert line.strip() not in logs
     evidence = [e["text"] for r in rows(tmp_path / "o") for e in r.get("evidence", [])]
     assert evidence and not any(t in logs for t in evidence if len(t) > 6)
-    assert json.loads((tmp_path / "o" / "results.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    # the CLI scan uses the same model as `dingmi suggest`: same suggestion for the same file
+    single = subprocess.run([sys.executable, "-m", "dingmi", "suggest", str(mixed[0] / "notice.txt"), "--json"],
+                            capture_output=True, text=True, timeout=120)
+    expected = json.loads(single.stdout)
+    row = {r["path"]: r for r in rows(tmp_path / "o")}["notice.txt"]
+    assert {k: row[k] for k in expected} == expected
+    assert row["model_version"] != f"rules-{__version__}"

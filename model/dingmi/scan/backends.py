@@ -55,7 +55,8 @@ def _check_start(pool: ProcessPoolExecutor) -> None:
         raise
 
 
-def run_local(batches: Iterable[list[Source]], config: WorkerConfig, workers: int, on_outcome: OnOutcome) -> None:
+def run_local(batches: Iterable[list[Source]], config: WorkerConfig, workers: int, on_outcome: OnOutcome,
+              task: Callable[[list[Source]], list[Outcome]] = run_batch) -> None:
     """Run on ``workers`` spawned processes, each loading the engine once in its initializer.
 
     A worker that dies (segfault, out of memory) breaks the pool: the batches in flight are
@@ -76,7 +77,7 @@ def run_local(batches: Iterable[list[Source]], config: WorkerConfig, workers: in
                     if queue[0][1] and inflight:  # a suspect runs alone, so a crash is attributable
                         break
                     item = queue.popleft()
-                    inflight[pool.submit(run_batch, item[0])] = item
+                    inflight[pool.submit(task, item[0])] = item
                     if item[1]:
                         break
                 done, _ = wait(inflight, return_when=FIRST_COMPLETED)

@@ -18,6 +18,8 @@ EngineOpt = Annotated[str, typer.Option("--engine", help="local（本机多进�
 SchedulerOpt = Annotated[Optional[str], typer.Option("--scheduler", help="Dask调度器地址，如 tcp://10.0.0.5:8786；不填则启动本机集群")]
 CatalogOpt = Annotated[Optional[list[Path]], typer.Option("--catalog", help="追加的保密事项范围目录文件（JSONL，可重复）")]
 AuthorityOpt = Annotated[Optional[str], typer.Option("--authority", help="本单位定密权限：绝密/机密/秘密，或 中央/省级/设区的市/县级")]
+ModelOpt = Annotated[Optional[Path], typer.Option("--model", help="模型包目录（默认：与 dingmi suggest 相同的默认模型包）")]
+NoModelOpt = Annotated[bool, typer.Option("--no-model", help="只用规则，不加载学习模型（快得多）")]
 
 
 def _fail(message: str) -> NoReturn:
@@ -25,8 +27,25 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
+def _bundle(model: Path | None, no_model: bool) -> str | None:
+    """The same model as ``dingmi suggest``: --model, else the default bundle (built on first use)."""
+    if no_model:
+        if model is not None:
+            _fail("--model 与 --no-model 不能同时使用")
+        return None
+    if model is not None:
+        if not model.is_dir():
+            _fail(f"模型包目录不存在：{model}")
+        return str(model.absolute())
+    from dingmi.bundle import default_bundle_dir, ensure_default_bundle
+
+    default = default_bundle_dir()
+    return str(default.absolute()) if ensure_default_bundle(default) else None
+
+
 def _common(path: Path, out: Path | None, workers: int | None, engine: str, scheduler: str | None,
-            catalog: list[Path] | None, authority: str | None) -> dict[str, object]:
+            catalog: list[Path] | None, authority: str | None, model: Path | None,
+            no_model: bool) -> dict[str, object]:
     """Validate the options shared by scan and declass."""
     from dingmi.levels import authority_ceiling
     from dingmi.scan.runner import available_cpus
@@ -50,7 +69,9 @@ def _common(path: Path, out: Path | None, workers: int | None, engine: str, sche
     for p in catalog or []:
         if not p.is_file():
             _fail(f"目录文件不存在：{p}")
+    bundle = _bundle(model, no_model)
     return {
+        "bundle": bundle,
         "root": path, "out_dir": out, "workers": workers or available_cpus(), "engine": engine,
         "scheduler": scheduler, "catalog_paths": tuple(str(p.absolute()) for p in catalog or []), "authority": authority,
     }
@@ -96,9 +117,11 @@ def scan(
     scheduler: SchedulerOpt = None,
     catalog: CatalogOpt = None,
     authority: AuthorityOpt = None,
+    model: ModelOpt = None,
+    no_model: NoModelOpt = False,
 ) -> None:
     """批量扫描目录或压缩包，逐个文件提出定密建议；可中断续扫。"""
-    _run(kind="scan", rescan=rescan, **_common(path, out, workers, engine, scheduler, catalog, authority))
+    _run(kind="scan", rescan=rescan, **_common(path, out, workers, engine, scheduler, catalog, authority, model, no_model))
 
 
 def declass(
@@ -116,6 +139,8 @@ def declass(
     scheduler: SchedulerOpt = None,
     catalog: CatalogOpt = None,
     authority: AuthorityOpt = None,
+    model: ModelOpt = None,
+    no_model: NoModelOpt = False,
 ) -> None:
     """解密审查：列出已到期、即将到期、长期、解密条件、目录变更、标志与内容不符的文件。"""
     if as_of is None:
@@ -131,7 +156,7 @@ def declass(
             _fail(f"旧版目录文件不存在：{p}")
     if metadata is not None and not metadata.is_file():
         _fail(f"元数据文件不存在：{metadata}")
-    common = _common(path, out, workers, engine, scheduler, catalog, authority)
+    common = _common(path, out, workers, engine, scheduler, catalog, authority, model, no_model)
     _run(kind="declass", rescan=rescan, as_of=as_of_date, within=within,
          previous_catalog_paths=tuple(str(p.absolute()) for p in previous_catalog or []),
          metadata_path=metadata, **common)

@@ -57,6 +57,7 @@ class RunOptions:
     metadata_path: Path | None = None
     limits: Limits = field(default_factory=Limits)
     progress: Progress | None = None
+    bundle: str | None = None  # model bundle directory (the CLI passes the default one); None = rules only
 
 
 def available_cpus() -> int:
@@ -110,11 +111,22 @@ def _locked(out_dir: Path) -> Iterator[None]:
         yield
 
 
-def fingerprint(catalog: Catalog, previous: Catalog | None, authority: str | None, limits: Limits) -> str:
+def model_identity(bundle: str | None) -> str:
+    """The engine version plus the bundle's verified meta.json (raises BundleError for a bad bundle)."""
+    if bundle is None:
+        return f"rules-{__version__}"
+    from dingmi.bundle import verify
+
+    meta = verify(bundle)
+    return f"{__version__}+" + hashlib.sha256(json.dumps(meta, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def fingerprint(catalog: Catalog, previous: Catalog | None, authority: str | None, limits: Limits,
+                model: str = f"rules-{__version__}") -> str:
     """Digest of everything besides the file that changes a row."""
     parts = {
         "format": FORMAT_VERSION,
-        "model": f"rules-{__version__}",
+        "model": model,
         "catalog": catalog.sha256,
         "previous": previous.sha256 if previous is not None else "",
         "authority": authority or "",
@@ -138,9 +150,11 @@ def run(options: RunOptions) -> RunSummary:
     catalog = load_default(list(options.catalog_paths))
     previous = load_catalogs(options.previous_catalog_paths) if options.previous_catalog_paths else None
     metadata = _relative(read_metadata(options.metadata_path), options.root) if options.metadata_path else {}
-    config = WorkerConfig(options.catalog_paths, options.authority, options.previous_catalog_paths, options.limits)
+    model = model_identity(options.bundle)
+    config = WorkerConfig(options.catalog_paths, options.authority, options.previous_catalog_paths, options.limits,
+                          options.bundle)
     with _locked(out_dir):
-        db = StateDB(out_dir, options.kind, fingerprint(catalog, previous, options.authority, options.limits))
+        db = StateDB(out_dir, options.kind, fingerprint(catalog, previous, options.authority, options.limits, model))
         try:
             if options.rescan:
                 db.new_epoch()

@@ -40,6 +40,7 @@ class WorkerConfig:
     authority: str | None = None
     previous_catalog_paths: tuple[str, ...] = ()  # declassification review against an older catalog
     limits: Limits = field(default_factory=Limits)
+    bundle: str | None = None  # model bundle directory; None = rules only
 
 
 @dataclass(frozen=True)
@@ -154,8 +155,10 @@ def _state(config: WorkerConfig) -> _ProcessState:
             from dingmi.catalog import load_catalogs
             from dingmi.engine import Engine, load_engine
 
-            engine = load_engine(list(config.catalog_paths))
-            previous = Engine(load_catalogs(config.previous_catalog_paths)) if config.previous_catalog_paths else None
+            engine = load_engine(list(config.catalog_paths), config.bundle)
+            previous = None
+            if config.previous_catalog_paths:  # same learned scorer, older catalog: only the catalog differs
+                previous = Engine(load_catalogs(config.previous_catalog_paths), engine.scorer, engine.model_version)
             state = _ProcessState(config, engine, previous)
             _STATE.clear()  # one configuration per process at a time
             _STATE[config] = state

@@ -1,0 +1,18 @@
+"""A file that kills its worker process gets an error row; the pool restarts and nobody else is blamed."""
+
+from __future__ import annotations
+
+from dingmi.scan.backends import run_local
+from dingmi.scan.walk import walk
+from dingmi.scan.worker import WorkerConfig
+from scan.scanfiles import EXAM_BEFORE, crashing_batch
+
+
+def test_when_a_file_kills_its_worker_then_error_row_and_others_done(tmp_path):
+    for name in ("a.txt", "b.txt", "crash.txt", "c.txt", "d.txt"):
+        (tmp_path / name).write_text(EXAM_BEFORE, encoding="utf-8")
+    sources = list(walk(tmp_path))
+    got = {}
+    run_local([sources[:3], sources[3:]], WorkerConfig(), 2, lambda o: got.__setitem__(o.path, o.code),
+              task=crashing_batch)
+    assert got == {"a.txt": "", "b.txt": "", "c.txt": "", "d.txt": "", "crash.txt": "DM139"}
