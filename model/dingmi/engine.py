@@ -26,6 +26,7 @@ from dingmi.text import Sentence, normalize, split_sentences
 
 MATCH_THRESHOLD = 0.42   # an entry at or above this is a matter found in the document
 STRONG_OTHER = 0.6       # a higher-level entry beside the best one counts only from this score
+LEARNED_FROM = 0.1       # the learned scorer runs only where some entry is at least this close
 REVIEW_BELOW = 0.6       # confidence below this asks for review
 MAX_CHARS = 2_000_000    # longer documents are scored on their first MAX_CHARS characters
 
@@ -76,7 +77,7 @@ class Engine:
         ceiling = authority_ceiling(authority)
         body = text[:MAX_CHARS]
         a = self.analyse(body, title)
-        if self.scorer is not None:
+        if self.scorer is not None and a.matches and a.matches[0].rule_score >= LEARNED_FROM:
             self.scorer.rescore(a.matches, a.norm, a.state, a.doc)
         decision = self._decide(a)
         return self._explain(body, a.header, decision, ceiling)
@@ -108,7 +109,7 @@ class Engine:
         signals, asked = secret_signals(norm)
         source = strongest(source_markings(norm, header.marking_span))
         doc = DocFeatures(meta, signals, asked, source is not None, len(norm))
-        if self.scorer is not None and matches:
+        if self.scorer is not None and matches and matches[0].rule_score >= LEARNED_FROM:
             doc.p_secret, doc.p_internal = self.scorer.doc_probs(body)
         return Analysis(norm, header, sentences, state, matches, doc, source)
 

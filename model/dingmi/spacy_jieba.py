@@ -1,4 +1,4 @@
-"""A spaCy tokenizer backed by a private jieba instance (registered as ``dingmi.jieba_tokenizer.v1``).
+"""A spaCy tokenizer backed by a private jieba (rjieba) instance (registered as ``dingmi.jieba_tokenizer.v1``).
 
 The user dictionary (catalog and lexicon terms) is written with the pipeline, so a saved pipeline
 segments exactly as it did when it was trained.
@@ -28,7 +28,7 @@ class JiebaTokenizer:
     def __call__(self, text: str) -> Doc:
         if self._tk is None:
             self._tk = make_tokenizer(self.words)
-        pieces = [w for w in self._tk.lcut(text, HMM=False) if w]
+        pieces = [w for w in self._tk.cut(text) if w]
         words, spaces = get_words_and_spaces(pieces, text)
         return Doc(self.vocab, words=words, spaces=spaces)
 

@@ -56,6 +56,8 @@ def _common(path: Path, out: Path | None, workers: int | None, engine: str, sche
         _fail(f"路径不存在：{path}")
     if out.exists() and not out.is_dir():
         _fail(f"输出路径已存在且不是目录：{out}")
+    if out.resolve() == path.resolve():
+        _fail("输出目录不能是被扫描的目录本身，请指定另一个目录（可以是它的子目录）")
     if workers is not None and workers < 1:
         _fail("--workers 应为不小于1的整数")
     if engine not in ("local", "dask"):
