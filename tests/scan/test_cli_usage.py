@@ -43,6 +43,7 @@ def invoke(app: typer.Typer, *args: str) -> tuple[int, str]:
     (["scan", "{docs}", "--out", "{tmp}/o", "--authority", "村级"], "定密权限"),
     (["scan", "{docs}", "--out", "{tmp}/o", "--catalog", "{tmp}/nope.jsonl"], "目录文件不存在"),
     (["scan", "{docs}", "--out", "{docs}/a.txt"], "不是目录"),
+    (["scan", "{docs}", "--out", "{docs}"], "扫描的目录本身"),
     (["scan", "{docs}", "--out", "{tmp}/o", "--model", "{tmp}/nobundle"], "模型包目录不存在"),
     (["scan", "{docs}", "--out", "{tmp}/o", "--model", "{tmp}", "--no-model"], "--no-model"),
     (["declass", "{docs}", "--out", "{tmp}/o"], "--as-of"),

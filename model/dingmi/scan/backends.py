@@ -56,7 +56,8 @@ def _check_start(pool: ProcessPoolExecutor) -> None:
 
 
 def run_local(batches: Iterable[list[Source]], config: WorkerConfig, workers: int, on_outcome: OnOutcome,
-              task: Callable[[list[Source]], list[Outcome]] = run_batch) -> None:
+              task: Callable[[list[Source]], list[Outcome]] = run_batch,
+              on_ready: Callable[[], None] = lambda: None) -> None:
     """Run on ``workers`` spawned processes, each loading the engine once in its initializer.
 
     A worker that dies (segfault, out of memory) breaks the pool: the batches in flight are
@@ -70,6 +71,8 @@ def run_local(batches: Iterable[list[Source]], config: WorkerConfig, workers: in
         broken: list[tuple[list[Source], bool]] = []
         pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=init_worker, initargs=(config, os.getpid()))
         _check_start(pool)
+        if restarts == 0:
+            on_ready()
         inflight: dict[Future[list[Outcome]], tuple[list[Source], bool]] = {}
         try:
             while queue or inflight:
@@ -115,7 +118,7 @@ def run_local(batches: Iterable[list[Source]], config: WorkerConfig, workers: in
 
 
 def run_dask(batches: Iterable[list[Source]], config: WorkerConfig, workers: int, scheduler: str | None,
-             on_outcome: OnOutcome) -> None:
+             on_outcome: OnOutcome, on_ready: Callable[[], None] = lambda: None) -> None:
     """Run on a Dask cluster at ``scheduler``, or on a LocalCluster of ``workers`` processes.
 
     Workers must see the scanned files at the same path and have dingmi installed; each
@@ -137,6 +140,7 @@ def run_dask(batches: Iterable[list[Source]], config: WorkerConfig, workers: int
         if cluster is not None:
             cluster.close()
         raise BackendError(f"无法连接Dask调度器 {scheduler or '（本地集群）'}：{exc}") from None
+    on_ready()
     try:
         slots = sum(w.get("nthreads", 1) for w in client.scheduler_info().get("workers", {}).values()) or workers
         window = max(2, slots * 3)

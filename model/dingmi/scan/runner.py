@@ -215,7 +215,12 @@ def _execute(db: StateDB, pending: list[Source], config: WorkerConfig, options: 
     work = list(batches(pending))
     workers = max(1, min(options.workers, len(work)))  # no idle processes for a handful of files
     progress = options.progress or make_progress()
-    progress.start(len(pending), sum(s.size for s in pending))
+    started = False
+
+    def on_ready() -> None:
+        nonlocal started
+        started = True
+        progress.start(len(pending), sum(s.size for s in pending))
 
     def on_outcome(outcome: Outcome) -> None:
         db.put(outcome)
@@ -223,11 +228,12 @@ def _execute(db: StateDB, pending: list[Source], config: WorkerConfig, options: 
 
     try:
         if options.engine == "dask":
-            run_dask(work, config, workers, options.scheduler, on_outcome)
+            run_dask(work, config, workers, options.scheduler, on_outcome, on_ready)
         else:
-            run_local(work, config, workers, on_outcome)
+            run_local(work, config, workers, on_outcome, on_ready=on_ready)
     finally:
-        progress.close()
+        if started:
+            progress.close()
 
 
 def _write(db: StateDB, options: RunOptions, catalog: Catalog, previous: Catalog | None,
