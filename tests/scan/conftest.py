@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from dingmi.scan.runner import RunSummary
 from scan.scanfiles import build_mixed, scan
 

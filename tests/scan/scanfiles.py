@@ -8,9 +8,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from documents import EXAM_BEFORE, TRAINING_NOTICE
 from dingmi.scan.progress import PlainProgress
 from dingmi.scan.runner import RunOptions, RunSummary, run
+from documents import EXAM_BEFORE, TRAINING_NOTICE
 
 GBK_TEXT = """秘密★10年
 某市统计局

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from scan.scanfiles import rows, scan
 
 pytest.importorskip("dask.distributed")

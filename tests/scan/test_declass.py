@@ -7,10 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from dingmi.catalog import default_catalog_path, load_catalogs
 from dingmi.levels import parse_marking
-from dingmi.scan.declass import Metadata, ReviewOptions, add_period, expiry_of, parse_date, read_metadata, review
+from dingmi.scan.declass import (
+    Metadata,
+    ReviewOptions,
+    add_period,
+    expiry_of,
+    parse_date,
+    read_metadata,
+    review,
+)
 from dingmi.scan.outputs import DECLASS_COLUMNS
 from scan.scanfiles import RADAR_DOC, org_entry, rows, scan, write_catalog
 

@@ -8,8 +8,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-from dingmi.scan.walk import ArchiveCache, Limits, Rejected, Source, load_bytes, unsafe_reason, walk
+from dingmi.scan.walk import (
+    ArchiveCache,
+    Limits,
+    Rejected,
+    Source,
+    load_bytes,
+    unsafe_reason,
+    walk,
+)
 from scan.scanfiles import zip_bytes
 
 
@@ -76,7 +83,7 @@ class _GbkName(zipfile.ZipInfo):
 
     __slots__ = ()
 
-    def _encodeFilenameFlags(self) -> tuple[bytes, int]:  # noqa: N802 - zipfile's name
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:
         return self.filename.encode("gbk"), self.flag_bits
 
 

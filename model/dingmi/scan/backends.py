@@ -17,7 +17,15 @@ from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 
 from dingmi.scan.walk import INTERNAL, Source
-from dingmi.scan.worker import Outcome, WorkerConfig, error_outcome, init_worker, ready, run_batch, run_batch_with
+from dingmi.scan.worker import (
+    Outcome,
+    WorkerConfig,
+    error_outcome,
+    init_worker,
+    ready,
+    run_batch,
+    run_batch_with,
+)
 
 __all__ = ["BackendError", "run_dask", "run_local"]
 
@@ -114,7 +122,7 @@ def run_local(batches: Iterable[list[Source]], config: WorkerConfig, workers: in
             if suspect:
                 on_outcome(_crash_outcome(batch[0]))
             else:
-                queue.extendleft((([s], True) for s in reversed(batch)))
+                queue.extendleft(([s], True) for s in reversed(batch))
 
 
 def run_dask(batches: Iterable[list[Source]], config: WorkerConfig, workers: int, scheduler: str | None,
@@ -145,7 +153,7 @@ def run_dask(batches: Iterable[list[Source]], config: WorkerConfig, workers: int
         slots = sum(w.get("nthreads", 1) for w in client.scheduler_info().get("workers", {}).values()) or workers
         window = max(2, slots * 3)
         pending = iter(batches)
-        owner: dict[str, list[Source]] = {}
+        owner: dict[object, list[Source]] = {}
         futures = as_completed()
         for batch in islice(pending, window):
             future = client.submit(run_batch_with, config, batch, pure=False)

@@ -31,7 +31,14 @@ from typing import Any
 
 from dingmi.catalog import Catalog
 from dingmi.errors import InputError, ReadError
-from dingmi.levels import LEVELS, MAX_PERIOD, SECRET_LEVELS, Marking, parse_marking, rank
+from dingmi.levels import (
+    LEVELS,
+    MAX_PERIOD,
+    SECRET_LEVELS,
+    Marking,
+    parse_marking,
+    rank,
+)
 from dingmi.reader import decode_text
 from dingmi.scan.worker import matched_entries
 

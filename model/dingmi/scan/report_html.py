@@ -51,8 +51,8 @@ def bar_chart(items: list[tuple[str, int]], colors: dict[str, str] | None = None
     height = len(items) * (bar + gap) + gap
     top = max(count for _, count in items) or 1
     span = width - label_width - 60
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" role="img" aria-label="{_e(title)}">']
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+              f'viewBox="0 0 {width} {height}" role="img" aria-label="{_e(title)}">')]
     for i, (label, count) in enumerate(items):
         y = gap + i * (bar + gap)
         w = max(1, round(span * count / top)) if count else 0
@@ -165,8 +165,8 @@ class ReportBuilder:
     def render(self, *, title: str, root: str, catalog_version: str, generated: str,
                previous_version: str = "", as_of: str = "", within: int | None = None) -> str:
         """The whole page."""
-        out = [f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{_e(title)}</title>'
-               f"<style>{_CSS}</style></head><body><h1>{_e(title)}</h1>"]
+        out = [(f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{_e(title)}</title>'
+                f"<style>{_CSS}</style></head><body><h1>{_e(title)}</h1>")]
         info = [f"扫描路径：{_e(root)}", f"目录版本：{_e(catalog_version)}", f"生成时间：{_e(generated)}"]
         if previous_version:
             info.append(f"对照的旧目录版本：{_e(previous_version)}")

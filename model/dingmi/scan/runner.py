@@ -206,7 +206,7 @@ def _plan(db: StateDB, options: RunOptions) -> tuple[list[Source], int, set[str]
 def _relative(metadata: dict[str, Metadata], root: Path) -> dict[str, Metadata]:
     """Metadata keyed by row path: absolute paths under a scanned directory are made relative."""
     base = root.absolute().as_posix().rstrip("/") + "/"
-    return {(k[len(base):] if k.startswith(base) else k): v for k, v in metadata.items()}
+    return {(k.removeprefix(base)): v for k, v in metadata.items()}
 
 
 def _execute(db: StateDB, pending: list[Source], config: WorkerConfig, options: RunOptions) -> None:

@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 from dingmi.errors import ReadError
 from dingmi.reader import read_bytes
-from dingmi.scan.walk import INTERNAL, ArchiveCache, Limits, Rejected, Source, load_bytes
+from dingmi.scan.walk import (
+    INTERNAL,
+    ArchiveCache,
+    Limits,
+    Rejected,
+    Source,
+    load_bytes,
+)
 
 if TYPE_CHECKING:
     from dingmi.engine import Engine
