@@ -115,3 +115,10 @@ def test_when_excluded_dir_then_skipped(tmp_path):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "results.jsonl").write_text("{}", encoding="utf-8")
     assert [i.path for i in walk(tmp_path, exclude=tmp_path / "out")] == ["a.txt"]
+
+
+def test_when_root_is_a_zip_then_members_are_named_after_it(tmp_path):
+    archive = tmp_path / "卷宗.zip"
+    archive.write_bytes(zip_bytes({"a/1.txt": "正文".encode(), "b.pdf": b"%PDF", "c.xls": b"x"}))
+    got = {i.path: getattr(i, "code", "") for i in walk(archive)}
+    assert got == {"卷宗.zip!a/1.txt": "", "卷宗.zip!b.pdf": "", "卷宗.zip!c.xls": "DM111"}
