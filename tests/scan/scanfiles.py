@@ -101,6 +101,7 @@ def build_mixed(root: Path) -> dict[str, str]:
     (root / "sub" / "<b>&amp;x.txt").write_text(TRAINING_NOTICE, encoding="utf-8")
     (root / "broken.docx").write_bytes(b"PK\x03\x04 this is not really a zip")
     make_encrypted_pdf(root / "locked.pdf", root / "scan.pdf")
+    make_pdf(root / "image-only.pdf", [])  # a page without a text layer
     (root / "empty.txt").write_bytes(b"")
     (root / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a document")
     nested = zip_bytes({"deep.txt": GBK_TEXT.encode("utf-8")})
@@ -112,7 +113,7 @@ def build_mixed(root: Path) -> dict[str, str]:
     }))
     return {
         "notice.txt": "", "gbk.txt": "", "report.docx": "", "scan.pdf": "", "sub/page.html": "",
-        "sub/notes.md": "", "sub/<b>&amp;x.txt": "", "broken.docx": "DM114", "locked.pdf": "DM115",
+        "sub/notes.md": "", "sub/<b>&amp;x.txt": "", "broken.docx": "DM114", "locked.pdf": "DM115", "image-only.pdf": "DM116",
         "empty.txt": "DM112", "photo.jpg": "DM111", "evil.zip!../evil.txt": "DM131",
         "evil.zip!/abs/evil.txt": "DM131", "evil.zip!ok/inner.txt": "", "evil.zip!nested.zip!deep.txt": "",
     }

@@ -143,3 +143,16 @@ def test_when_scanning_then_document_text_stays_out_of_logs(mixed, tmp_path):
     row = {r["path"]: r for r in rows(tmp_path / "o")}["notice.txt"]
     assert {k: row[k] for k in expected} == expected
     assert row["model_version"] != f"rules-{__version__}"
+
+
+def test_when_file_exceeds_the_size_limit_then_error_row_without_reading(tmp_path):
+    from dingmi.scan.walk import Limits
+
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "big.txt").write_text(EXAM_BEFORE * 10, encoding="utf-8")
+    (root / "small.txt").write_text(EXAM_BEFORE[:200], encoding="utf-8")
+    scan(root, tmp_path / "out", workers=1, limits=Limits(max_file_bytes=2000))
+    got = {r["path"]: r for r in rows(tmp_path / "out")}
+    assert got["big.txt"]["code"] == "DM117" and got["big.txt"]["sha256"] == ""
+    assert "code" not in got["small.txt"]
