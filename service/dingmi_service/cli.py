@@ -14,7 +14,6 @@ import typer
 from dingmi.errors import DingmiError
 from typer.core import TyperCommand, TyperGroup
 
-from .accounts import AccountError
 from .workflow import ORGAN_LEVELS, SECRET_LEVELS
 
 ROLE_NAMES = "drafter、responsible、archivist、admin、security、auditor"
@@ -134,7 +133,7 @@ def users_add(
     db = _database()
     try:
         created = accounts.create_user(db, name, role, authority, actor_id=None, via="cli")
-    except AccountError as exc:
+    except accounts.AccountError as exc:
         fail(exc.message)
     finally:
         db.dispose()
@@ -168,7 +167,7 @@ def users_token(name: str = typer.Argument(None, help="用户名")) -> None:
     db = _database()
     try:
         token = accounts.issue_token(db, name, actor_id=None, via="cli")
-    except AccountError as exc:
+    except accounts.AccountError as exc:
         fail(exc.message)
     finally:
         db.dispose()
@@ -207,7 +206,7 @@ def org_set(
             actor_id=None,
             via="cli",
         )
-    except AccountError as exc:
+    except accounts.AccountError as exc:
         fail(exc.message)
     finally:
         db.dispose()

@@ -14,10 +14,13 @@ class EngineLike(Protocol):
 
 
 def load(catalog_paths: Sequence[Path] = ()) -> EngineLike:
-    """Load the engine once (slow: call from the lifespan, not per request)."""
+    """Load the engine once (slow: call from the lifespan, not per request), with the same model
+    bundle as ``dingmi suggest`` (``DINGMI_BUNDLE`` or the default one, built on first use)."""
+    from dingmi.bundle import default_bundle_dir, ensure_default_bundle
     from dingmi.engine import load_engine
 
-    return cast(EngineLike, load_engine(catalog_paths))
+    bundle = default_bundle_dir()
+    return cast(EngineLike, load_engine(catalog_paths, bundle if ensure_default_bundle(bundle) else None))
 
 
 def suggest(engine: EngineLike, text: str, *, authority: str | None, title: str) -> dict[str, Any]:

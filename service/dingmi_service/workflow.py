@@ -221,11 +221,15 @@ def decide(
     basis = _basis(suggestion, request, level)
     status = "rejected" if request.action == "reject" else "confirmed"
     due: date | None = None
+    # 派生定密 follows the source and is not limited by the organisation's 定密权限 (派生办法2023 第5条)
+    derived = "derived" in suggestion.flags and request.action == "confirm"
     if is_secret(level):
-        if not org_level_set or org_ceiling_level is None or rank(level) > rank(org_ceiling_level):
+        above_org = not org_level_set or org_ceiling_level is None or rank(level) > rank(org_ceiling_level)
+        if above_org and not derived:
             status = "escalated"
         elif "unclear_matter" in suggestion.flags:
             status = "reported"
+        if "unclear_matter" in suggestion.flags:  # reported upward either way: 10 working days (条例2024 第25条)
             due = add_working_days(today, UNCLEAR_REPORT_WORKING_DAYS)
     return Outcome(
         level=level,

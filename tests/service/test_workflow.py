@@ -155,3 +155,19 @@ def test_a_confirmed_unclear_matter_is_reported_within_ten_working_days() -> Non
     )
     assert out.status == "reported"
     assert out.due_date == date(2024, 10, 16)
+
+
+def test_confirmed_derived_classification_is_not_limited_by_the_org_ceiling() -> None:
+    derived = SuggestedClassification(level="绝密", period="长期", flags=("derived",), entry_levels=(("sm-09", "绝密"),))
+    kw = {"person_ceiling": "绝密", "today": TODAY}
+    out = decide(derived, DecisionInput("confirm"), org_level_set=True, org_ceiling_level=None, **kw)
+    assert (out.status, out.marking) == ("confirmed", "绝密★长期")
+    # a change away from the source's level is an original classification again: escalated
+    change = DecisionInput("change", level="机密", period="10年", reason="摘录部分较低")
+    assert decide(derived, change, org_level_set=True, org_ceiling_level=None, **kw).status == "escalated"
+
+
+def test_unclear_matter_escalated_above_the_ceiling_still_gets_the_report_due_date() -> None:
+    out = decide(UNCLEAR, DecisionInput("confirm"), person_ceiling="绝密", org_level_set=True,
+                 org_ceiling_level="秘密", today=TODAY)
+    assert out.status == "escalated" and out.due_date == add_working_days(TODAY, 10)
