@@ -58,8 +58,10 @@ def _files(root: Path) -> list[Path]:
 
 
 def write_meta(root: Path, meta: dict[str, Any]) -> dict[str, Any]:
-    """Finish a bundle: record versions and the sha256 of every file, then write meta.json."""
-    meta = {**meta, "format": FORMAT, "versions": library_versions()}
+    """Finish a bundle: record versions, features and the sha256 of every file, then write meta.json."""
+    from dingmi.learned import PAIR_FEATURES
+
+    meta = {**meta, "format": FORMAT, "versions": library_versions(), "features": list(PAIR_FEATURES)}
     meta["files"] = {p.relative_to(root).as_posix(): sha256_file(p) for p in _files(root)}
     (root / META).write_text(json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
     return meta
@@ -85,6 +87,10 @@ def verify(root: str | os.PathLike[str]) -> dict[str, Any]:
                 f"模型包由 {lib} {built.get(lib)} 训练，当前为 {running[lib]}，版本不兼容，拒绝加载；请重新训练（dingmi-train train）",
                 code="DM304",
             )
+    from dingmi.learned import PAIR_FEATURES
+
+    if meta.get("features") != list(PAIR_FEATURES):
+        raise BundleError(f"模型包 {root} 的特征与当前版本不一致，拒绝加载；请重新训练（dingmi-train train）", code="DM308")
     listed: dict[str, str] = meta.get("files", {})
     present = {p.relative_to(root).as_posix() for p in _files(root)}
     unlisted = sorted(present - set(listed))
@@ -137,7 +143,7 @@ def ensure_default_bundle(path: Path) -> bool:
     Runs training in its own process, so the core never imports the training package; a lock keeps
     concurrent first uses from building twice. Returns False when no bundle could be built.
     """
-    if (path / META).is_file():
+    if _usable(path):
         return True
     import fcntl
     import subprocess
@@ -146,9 +152,10 @@ def ensure_default_bundle(path: Path) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with open(path.parent / ".build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if (path / META).is_file():
+        if _usable(path):
             return True
-        print(f"首次使用：正在用 corpus/ 训练默认模型包（约1–2分钟），保存到 {path} …", file=sys.stderr, flush=True)
+        why = "首次使用" if not (path / META).exists() else "默认模型包与当前版本不兼容"
+        print(f"{why}：正在用 corpus/ 训练默认模型包（约1分钟），保存到 {path} …", file=sys.stderr, flush=True)
         done = subprocess.run([sys.executable, "-m", "dingmi_training", "train", "--out", str(path)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if done.returncode != 0 or not (path / META).is_file():
@@ -156,3 +163,14 @@ def ensure_default_bundle(path: Path) -> bool:
                   file=sys.stderr)
             return False
         return True
+
+
+def _usable(path: Path) -> bool:
+    """True when ``path`` holds a bundle this version can load."""
+    if not (path / META).is_file():
+        return False
+    try:
+        verify(path)
+    except BundleError:
+        return False
+    return True

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from sklearn import config_context
 
 from dingmi.levels import rank
 from dingmi.matcher import EntryMatch
@@ -19,7 +20,7 @@ PAIR_FEATURES = [
     "excluded", "n_reasons", "position", "gap_to_best", "ratio_to_best",
     "lvl_绝密", "lvl_机密", "lvl_秘密", "lvl_内部",
     "q_before", "q_after", "q_unpublished", "q_harm", "q_tiers", "q_scales", "q_precision", "q_military", "q_undecided",
-    "sim_doc", "sim_evidence",
+    "sim_doc",
     "d_meta", "d_public_notice", "d_published", "d_not_published", "d_secret_words", "d_asked_rank", "d_harm",
     "d_source", "d_log_len", "d_p_secret", "d_p_internal",
 ]
@@ -41,7 +42,7 @@ class DocFeatures:
 
 
 def pair_vector(m: EntryMatch, position: int, best: float, state: DocState, doc: DocFeatures,
-                sim_doc: float, sim_evidence: float) -> list[float]:
+                sim_doc: float) -> list[float]:
     """The feature vector of one (document, entry) pair, in PAIR_FEATURES order."""
     q = m.profile.qualifiers
     level = m.profile.entry.level
@@ -53,7 +54,7 @@ def pair_vector(m: EntryMatch, position: int, best: float, state: DocState, doc:
         float(q.before_use), float(q.after_use), float(q.unpublished or q.not_implemented), float(bool(q.harm)),
         float(bool(q.tiers)), float(bool(q.scales)), float(q.max_precision is not None),
         float(q.military_in or q.military_out), float(q.undecided),
-        sim_doc, sim_evidence,
+        sim_doc,
         min(doc.meta, 5) / 5, float(state.public_notice), float(state.published), float(state.not_published),
         min(doc.secret_words, 5) / 5, rank(doc.asked_level) / 4 if doc.asked_level else 0.0,
         HARM_ORDER.index(state.harm) / 3, float(doc.has_source), math.log1p(doc.length), doc.p_secret, doc.p_internal,
@@ -93,7 +94,8 @@ class LearnedScorer:
         if not top:
             return
         rows = self.pair_rows(top, norm, state, doc)
-        probs = self.pair_model.predict_proba(np.asarray(rows))[:, 1]
+        with config_context(assume_finite=True):  # features are finite by construction
+            probs = self.pair_model.predict_proba(np.asarray(rows))[:, 1]
         for m, p in zip(top, probs):
             m.prob = float(p)
             m.score = 0.5 * (m.rule_score + m.prob)
@@ -105,11 +107,10 @@ class LearnedScorer:
         """Feature rows for the candidates (training uses the same function)."""
         from scipy.sparse import vstack
 
-        texts = [norm[:5000]] + [" ".join(s.text for s in m.evidence) or norm[:200] for m in top]
-        vecs = self.vectorizer.transform(texts)  # rows are L2-normalised: a dot product is the cosine
-        sims = (vecs @ vstack([self._entry_vec(m) for m in top]).T).toarray()
+        vec = self.vectorizer.transform([norm[:5000]])  # rows are L2-normalised: a dot product is the cosine
+        sims = (vec @ vstack([self._entry_vec(m) for m in top]).T).toarray()[0]
         best = max(m.rule_score for m in top)
-        return [pair_vector(m, i, best, state, doc, float(sims[0, i]), float(sims[i + 1, i])) for i, m in enumerate(top)]
+        return [pair_vector(m, i, best, state, doc, float(sims[i])) for i, m in enumerate(top)]
 
     def calibrate(self, raw: float) -> float:
         """Calibrated probability that the suggested level is right."""

@@ -17,6 +17,7 @@ from dingmi.text import Sentence
 
 
 MIN_COVERAGE = 0.2  # entries with less of their weighted terms present are not scored (cheap screen)
+MIN_SCORE = 0.03    # entries that cannot reach this score are dropped before the detailed scoring
 
 # a term right after these words is mentioned as absent: 未附控制点坐标表, 不含等高线, 已删除…
 _NEGATED = re.compile(r"(未附|未含|未包含|不含|不包含|不包括|不涉及|未涉及|没有|并无|无|删除了?|去除了?|不附|不得含有)[^，,。;]{0,5}$")
@@ -102,20 +103,24 @@ class Matcher:
         for key in key_sents:
             for n, share in self._by_key.get(key, ()):
                 coverage[n] += share
-        out = [
+        scored = (
             self._score(self.profiles[n], key_sents, key_in_title, forms, sentences, state)
             for n, cov in coverage.items()
             if cov >= MIN_COVERAGE
-        ]
+        )
+        out = [m for m in scored if m is not None]
         out.sort(key=lambda m: (-m.score, m.entry_id))
         return out
 
     def _score(self, p: EntryProfile, key_sents: dict[str, set[int]], key_in_title: set[str],
-               forms: dict[str, list[int]], sentences: list[Sentence], state: DocState) -> EntryMatch:
+               forms: dict[str, list[int]], sentences: list[Sentence], state: DocState) -> EntryMatch | None:
         total = p.total_weight
         matched = [t for t in p.terms if t.key in key_sents]
         coverage = sum(t.weight for t in matched) / total
         g, reasons = gate(p.qualifiers, state)
+        specificity = min(1.0, 0.5 + total / 16)  # few distinctive terms: cannot match confidently on them
+        if min(1.0, 0.8 * coverage + 0.2 + 0.12 * len(reasons)) * g * specificity < MIN_SCORE:
+            return None  # cannot reach a score worth showing, whatever the details
         title = sum(t.weight for t in matched if t.key in key_in_title) / total
         per_sent: dict[int, float] = defaultdict(float)
         near: dict[int, float] = defaultdict(float)  # weight of distinct terms within one sentence of i
@@ -137,8 +142,6 @@ class Matcher:
             g *= 0.4  # the matter itself (试题, 时间路线, 转换参数…) is not in the document
         # each qualifier the document explicitly satisfies (scale, tier, area…) is evidence too
         bonus = 0.12 * len(reasons) if coverage >= 0.25 and g >= 0.5 else 0.0
-        # an entry whose text offers few distinctive terms cannot be matched confidently on them alone
-        specificity = min(1.0, 0.5 + total / 16)
         score = min(1.0, 0.35 * coverage + 0.45 * window + 0.2 * min(1.0, title * 2) + bonus) * g * specificity
         best = sorted(per_sent.items(), key=lambda kv: -kv[1])
         top = best[0][1] if best else 0.0

@@ -51,9 +51,10 @@ class EntryProfile:
     require: list[tuple[str, ...]] = field(default_factory=list)  # each group: at least one form present
     exclude: tuple[str, ...] = ()
 
-    @property
-    def total_weight(self) -> float:
-        return sum(t.weight for t in self.terms) or 1.0
+    total_weight: float = 1.0  # sum of term weights, set at build time
+
+    def __post_init__(self) -> None:
+        self.total_weight = sum(t.weight for t in self.terms) or 1.0
 
 
 def load_lexicon(path: Path | None = None) -> dict[str, tuple[str, ...]]:

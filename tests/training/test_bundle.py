@@ -84,3 +84,26 @@ def test_missing_meta_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BundleError) as err:
         load_bundle(tmp_path)
     assert err.value.code == "DM301"
+
+
+def test_bundle_with_other_features_is_refused(tiny_bundle: Path, tmp_path: Path) -> None:
+    b = _copy(tiny_bundle, tmp_path)
+    meta = json.loads((b / "meta.json").read_text(encoding="utf-8"))
+    meta["features"] = meta["features"][:-1]
+    (b / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(BundleError) as err:
+        load_bundle(b)
+    assert err.value.code == "DM308"
+
+
+def test_incompatible_default_bundle_is_rebuilt(tiny_bundle: Path, tmp_path: Path, tiny_corpus: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from dingmi.bundle import ensure_default_bundle
+
+    b = _copy(tiny_bundle, tmp_path)
+    meta = json.loads((b / "meta.json").read_text(encoding="utf-8"))
+    meta["versions"]["spacy"] = "2.0.0"
+    (b / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    monkeypatch.setenv("DINGMI_CORPUS_DIR", str(tiny_corpus))
+    assert ensure_default_bundle(b)
+    assert verify(b)["versions"]["spacy"] != "2.0.0"

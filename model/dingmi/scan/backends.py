@@ -25,6 +25,7 @@ from dingmi.scan.worker import (
     ready,
     run_batch,
     run_batch_with,
+    start_check,
 )
 
 __all__ = ["BackendError", "run_dask", "run_local"]
@@ -54,13 +55,17 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 def _check_start(pool: ProcessPoolExecutor) -> None:
     """Workers that cannot even start (engine fails to load) stop the run before any file is blamed."""
     try:
-        pool.submit(ready).result()
+        error = pool.submit(ready).result()
     except BrokenProcessPool:
         _stop(pool)
-        raise BackendError("工作进程无法启动（加载引擎失败），扫描中止；请先用 dingmi suggest 检查安装和目录文件") from None
+        raise BackendError("工作进程无法启动（加载引擎或模型包失败），扫描中止；"
+                           "请先用 dingmi suggest 检查安装、目录文件和模型包") from None
     except BaseException:
         _stop(pool)
         raise
+    if error:
+        _stop(pool)
+        raise BackendError(f"工作进程无法启动：{error}")
 
 
 def run_local(batches: Iterable[list[Source]], config: WorkerConfig, workers: int, on_outcome: OnOutcome,
@@ -148,8 +153,11 @@ def run_dask(batches: Iterable[list[Source]], config: WorkerConfig, workers: int
         if cluster is not None:
             cluster.close()
         raise BackendError(f"无法连接Dask调度器 {scheduler or '（本地集群）'}：{exc}") from None
-    on_ready()
     try:
+        error = client.submit(start_check, config, pure=False).result()
+        if error:
+            raise BackendError(f"Dask工作进程无法启动：{error}")
+        on_ready()
         slots = sum(w.get("nthreads", 1) for w in client.scheduler_info().get("workers", {}).values()) or workers
         window = max(2, slots * 3)
         pending = iter(batches)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from dingmi import __version__
 from dingmi.catalog import Catalog, load_catalogs, load_default
-from dingmi.errors import ReadError
+from dingmi.errors import BundleError, ReadError
 from dingmi.scan.backends import run_dask, run_local
 from dingmi.scan.declass import Metadata, ReviewOptions, read_metadata, review
 from dingmi.scan.outputs import OutputSummary, write_outputs
@@ -112,13 +112,18 @@ def _locked(out_dir: Path) -> Iterator[None]:
 
 
 def model_identity(bundle: str | None) -> str:
-    """The engine version plus the bundle's verified meta.json (raises BundleError for a bad bundle)."""
+    """The engine version plus the digest of the bundle's meta.json (which lists every file's sha256).
+
+    Reads meta.json only: the full check (versions, checksums) runs where the bundle is loaded, in
+    each worker, and a bundle that fails it stops the run before any file is processed.
+    """
     if bundle is None:
         return f"rules-{__version__}"
-    from dingmi.bundle import verify
-
-    meta = verify(bundle)
-    return f"{__version__}+" + hashlib.sha256(json.dumps(meta, sort_keys=True, default=str).encode()).hexdigest()
+    try:
+        raw = (Path(bundle) / "meta.json").read_bytes()
+    except OSError:
+        raise BundleError(f"模型目录 {bundle} 中没有 meta.json，不是有效的模型包", code="DM301") from None
+    return f"{__version__}+{hashlib.sha256(raw).hexdigest()}"
 
 
 def fingerprint(catalog: Catalog, previous: Catalog | None, authority: str | None, limits: Limits,

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from dingmi.errors import ReadError
+from dingmi.errors import DingmiError, ReadError
 from dingmi.reader import read_bytes
 from dingmi.scan.walk import (
     INTERNAL,
@@ -151,6 +151,7 @@ class _ProcessState:
 
 _STATE: dict[WorkerConfig, _ProcessState] = {}
 _POOL_CONFIG: list[WorkerConfig] = []
+_INIT_ERROR: list[str] = []
 _LOCK = threading.Lock()
 
 
@@ -184,14 +185,26 @@ def init_worker(config: WorkerConfig, parent_pid: int | None = None) -> None:
     """Pool initializer: load the engine once, leave Ctrl-C to the parent, watch the parent process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _POOL_CONFIG[:] = [config]
-    _state(config)
+    try:
+        _state(config)
+    except Exception as exc:  # noqa: BLE001 - reported by ready(), not as a traceback
+        _INIT_ERROR[:] = [str(exc) if isinstance(exc, DingmiError) else type(exc).__name__]
     if parent_pid is not None:
         threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="dingmi-parent-watch").start()
 
 
-def ready() -> bool:
-    """A no-op task: returns once a pool worker has run its initializer."""
-    return True
+def ready() -> str:
+    """Start-up check run once per pool: "" when the worker loaded its engine, else why it could not."""
+    return _INIT_ERROR[0] if _INIT_ERROR else ""
+
+
+def start_check(config: WorkerConfig) -> str:
+    """Load the engines of ``config`` in this process; "" when done, else why not (for Dask workers)."""
+    try:
+        _state(config)
+    except Exception as exc:  # noqa: BLE001 - reported as one line, not a traceback
+        return str(exc) if isinstance(exc, DingmiError) else type(exc).__name__
+    return ""
 
 
 def run_batch_with(config: WorkerConfig, sources: list[Source]) -> list[Outcome]:
