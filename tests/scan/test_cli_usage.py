@@ -90,3 +90,12 @@ def test_when_another_run_holds_the_out_dir_then_exit_2(app, docs, tmp_path):
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         code, err = invoke(app, "scan", str(docs), "--out", str(out))
     assert code == 2 and "正被另一个扫描使用" in err
+
+
+def test_when_model_bundle_is_broken_then_exit_2_with_its_reason(app, docs, tmp_path):
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "meta.json").write_text("{}", encoding="utf-8")
+    code, err = invoke(app, "scan", str(docs), "--out", str(tmp_path / "o"), "--workers", "1", "--model", str(bundle))
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and "DM303" in lines[0]
