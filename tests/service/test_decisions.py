@@ -27,6 +27,16 @@ def derived(level: str, period: str) -> str:
     return DERIVED_DOC.format(level=level, period=period)
 
 
+def original(level: str) -> str:
+    """A document the engine classifies originally (not derived) at ``level``: exam papers before use."""
+    from documents import EXAM_BEFORE
+
+    tier = {"绝密": ("教育部教育考试院", "全国硕士研究生招生考试"),
+            "机密": ("某省教育考试院", "全省普通高中学业水平合格性考试"),
+            "秘密": ("某市教育局", "全市初中学业水平考试（中考）")}[level]
+    return EXAM_BEFORE.replace("某省教育考试院", tier[0]).replace("全省普通高中学业水平合格性考试", tier[1])
+
+
 def test_confirming_a_non_secret_suggestion_needs_no_authority(service: Service) -> None:
     s = service.submit("drafter", PLAIN_DOC, "食堂通知")
     assert (s["status"], s["level"]) == ("pending", "非密")
@@ -80,11 +90,21 @@ def test_escalation_above_the_organisation_ceiling(
 ) -> None:
     if organ:
         service.org(organ, authorized)
-    s = service.submit("drafter", derived(level, "5年"))
+    s = service.submit("drafter", original(level))
+    assert s["level"] == level and "derived" not in s["flags"]
     r = service.decide("resp_top", s["id"], action="confirm")
     assert r.status_code == 200, r.text
     assert r.json()["status"] == expected
     assert r.json()["decision"]["status"] == expected
+
+
+def test_confirmed_derived_classification_is_not_limited_by_the_organisation_ceiling(service: Service) -> None:
+    service.org("县级")  # no original 定密权限 at all
+    s = service.submit("drafter", derived("机密", "5年"))
+    assert "derived" in s["flags"]
+    r = service.decide("resp_top", s["id"], action="confirm")
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "confirmed" and r.json()["decision"]["marking"] == "机密★5年"
 
 
 @pytest.mark.parametrize(
