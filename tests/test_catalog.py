@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dingmi.catalog import default_catalog_path, load_catalogs, load_default
-from dingmi.engine import Engine, load_engine
+from dingmi.engine import load_engine
 from dingmi.errors import CatalogError
 
 

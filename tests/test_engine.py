@@ -82,7 +82,10 @@ def test_secret_like_content_without_entry_is_an_unclear_matter(engine: Engine) 
     assert "unclear_matter" in s.flags and "needs_review" in s.flags
     assert s.level == "机密"
     assert s.report is not None and s.report["working_days"] == 10
-    assert dt.date.fromisoformat(s.report["due"]) > dt.date(2026, 4, 17)  # 10 working days, weekends skipped
+    # drafted 2026-04-07 (Tue): 10 working days, two weekends skipped
+    assert s.report["due"] == "2026-04-21"
+    assert s.report["report_to"] == "省、自治区、直辖市保密行政管理部门"
+    assert engine.suggest(text, authority="中央").report["report_to"] == "国家保密行政管理部门"
     assert "不明确事项" in s.rationale and "10个工作日" in s.rationale
 
 

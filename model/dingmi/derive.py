@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dingmi.levels import highest, rank
+from dingmi.levels import highest
 
 _SOURCE_MARK = re.compile(r"(绝密|机密|秘密)\s*★\s*([^)）,，。;；\s]{1,12})")
 _FORWARD = re.compile(r"转发|摘录|照录|印发|传达|转来|原文|原件|摘要如下|摘编|转送|抄转|根据[^。]{0,20}(方案|通知|文件)")
@@ -61,5 +61,3 @@ def meta_score(norm: str) -> int:
     """How much the document talks about secrecy work rather than containing a secret."""
     return len(_META.findall(norm))
 
-
-__all__ = ["SourceMarking", "meta_score", "rank", "secret_signals", "source_markings", "strongest"]

@@ -7,7 +7,7 @@ decide (highest matter, 派生, 不明确事项, authority) → explain.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dingmi import __version__
@@ -80,12 +80,7 @@ class Engine:
         if self.scorer is not None and a.matches and a.matches[0].rule_score >= LEARNED_FROM:
             self.scorer.rescore(a.matches, a.norm, a.state, a.doc)
         decision = self._decide(a)
-        return self._explain(body, a.header, decision, ceiling)
-
-    def suggest_batch(self, texts: Iterable[str], *, authority: str | None = None) -> Iterable[Suggestion]:
-        """Suggest for many documents with one loaded engine."""
-        for t in texts:
-            yield self.suggest(t, authority=authority)
+        return self._explain(body, a.header, decision, ceiling, authority)
 
     # ------------------------------------------------------------------ steps
     def analyse(self, body: str, title: str = "") -> Analysis:
@@ -136,7 +131,7 @@ class Engine:
                 flags.append("unclear_matter")
         return decision
 
-    def _explain(self, text: str, header: Header, d: Decision, ceiling: str | None) -> Suggestion:
+    def _explain(self, text: str, header: Header, d: Decision, ceiling: str | None, authority: str | None) -> Suggestion:
         flags = list(d.flags)
         level = d.level
         period = d.period if "derived" in flags else default_period(level, d.period)
@@ -175,7 +170,7 @@ class Engine:
         )
         suggestion.lowering = lowering_advice(d.found, level, text)
         if "unclear_matter" in flags:
-            suggestion.report = unclear_report(level, header, ceiling)
+            suggestion.report = unclear_report(level, header, authority)
         suggestion.rationale = rationale(suggestion, d, ceiling)
         return suggestion
 

@@ -72,11 +72,12 @@ def lowering_advice(found: list[EntryMatch], level: str, text: str) -> list[Lowe
     return [Lowering(after, sorted(remove.values(), key=lambda e: e.start), advice)]
 
 
-def unclear_report(level: str, header: Header, ceiling: str | None) -> dict[str, Any]:
-    """Where and by when a 不明确事项 must be reported (条例2024 第25条)."""
+def unclear_report(level: str, header: Header, authority: str | None) -> dict[str, Any]:
+    """Where and by when a 不明确事项 must be reported (条例2024 第25条): 绝密 and anything drafted by a
+    central organ go to the national 保密行政管理部门, the rest to the provincial one."""
     start = header.date() or dt.date.today()
-    central = ceiling is None and False
-    to = "国家保密行政管理部门" if level == "绝密" or central else "省、自治区、直辖市保密行政管理部门"
+    national = level == "绝密" or authority == "中央"
+    to = "国家保密行政管理部门" if national else "省、自治区、直辖市保密行政管理部门"
     return {"report_to": to, "working_days": 10, "due": _add_working_days(start, 10).isoformat(), "from": start.isoformat()}
 
 

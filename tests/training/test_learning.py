@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from dingmi.catalog import load_catalogs, load_default, default_catalog_path
+from dingmi.catalog import default_catalog_path, load_catalogs
 from dingmi.engine import Engine
 from dingmi_training.data import load_examples, overlap_passages
 from dingmi_training.decisions import import_decisions, learned_terms
