@@ -147,5 +147,5 @@ class Matcher:
         top = best[0][1] if best else 0.0
         evidence = [sentences[i] for i, w in best[:3] if w >= 0.5 * top and w > 0]
         evidence.sort(key=lambda s: s.start)
-        return EntryMatch(p, score, coverage, window, title, g, [t.key for t in matched], reasons, evidence,
-                          head_ok, require_ok, excluded, score)
+        keys = [t.key for t in sorted(matched, key=lambda t: -t.weight)]  # most distinctive first
+        return EntryMatch(p, score, coverage, window, title, g, keys, reasons, evidence, head_ok, require_ok, excluded, score)
