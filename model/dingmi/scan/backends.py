@@ -52,10 +52,15 @@ def _stop(pool: ProcessPoolExecutor) -> None:
             process.terminate()
 
 
-def _check_start(pool: ProcessPoolExecutor) -> None:
-    """Workers that cannot even start (engine fails to load) stop the run before any file is blamed."""
+def _check_start(pool: ProcessPoolExecutor, workers: int) -> None:
+    """Start every worker now and check it loaded its engine; a failure stops the run before any file is blamed.
+
+    A spawn-based pool starts a process per submitted task while none is idle, so one ping per
+    worker, submitted together, starts them all at once instead of one after the other.
+    """
     try:
-        error = pool.submit(ready).result()
+        pings = [pool.submit(ready) for _ in range(workers)]
+        error = next((e for e in (p.result() for p in pings) if e), "")
     except BrokenProcessPool:
         _stop(pool)
         raise BackendError("工作进程无法启动（加载引擎或模型包失败），扫描中止；"
@@ -83,7 +88,7 @@ def run_local(batches: Iterable[list[Source]], config: WorkerConfig, workers: in
     while queue:
         broken: list[tuple[list[Source], bool]] = []
         pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=init_worker, initargs=(config, os.getpid()))
-        _check_start(pool)
+        _check_start(pool, workers)
         if restarts == 0:
             on_ready()
         inflight: dict[Future[list[Outcome]], tuple[list[Source], bool]] = {}
