@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,12 @@ def _copy(bundle: Path, tmp_path: Path) -> Path:
     return target
 
 
+def _edit_meta(bundle: Path, edit: Callable[[dict], None]) -> None:
+    meta = json.loads((bundle / "meta.json").read_text(encoding="utf-8"))
+    edit(meta)
+    (bundle / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
 def test_tampered_joblib_is_refused_before_unpickling(tiny_bundle: Path, tmp_path: Path) -> None:
     b = _copy(tiny_bundle, tmp_path)
     data = bytearray((b / "pair_model.joblib").read_bytes())
@@ -72,9 +79,7 @@ def test_unlisted_file_is_refused(tiny_bundle: Path, tmp_path: Path) -> None:
 
 def test_other_library_version_is_refused(tiny_bundle: Path, tmp_path: Path) -> None:
     b = _copy(tiny_bundle, tmp_path)
-    meta = json.loads((b / "meta.json").read_text(encoding="utf-8"))
-    meta["versions"]["scikit-learn"] = "0.24.2"
-    (b / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    _edit_meta(b, lambda m: m["versions"].update({"scikit-learn": "0.24.2"}))
     with pytest.raises(BundleError) as err:
         load_bundle(b)
     assert err.value.code == "DM304" and "scikit-learn" in err.value.message
@@ -88,9 +93,7 @@ def test_missing_meta_is_refused(tmp_path: Path) -> None:
 
 def test_bundle_with_other_features_is_refused(tiny_bundle: Path, tmp_path: Path) -> None:
     b = _copy(tiny_bundle, tmp_path)
-    meta = json.loads((b / "meta.json").read_text(encoding="utf-8"))
-    meta["features"] = meta["features"][:-1]
-    (b / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    _edit_meta(b, lambda m: m.update({"features": m["features"][:-1]}))
     with pytest.raises(BundleError) as err:
         load_bundle(b)
     assert err.value.code == "DM308"
@@ -101,9 +104,7 @@ def test_incompatible_default_bundle_is_rebuilt(tiny_bundle: Path, tmp_path: Pat
     from dingmi.bundle import ensure_default_bundle
 
     b = _copy(tiny_bundle, tmp_path)
-    meta = json.loads((b / "meta.json").read_text(encoding="utf-8"))
-    meta["versions"]["spacy"] = "2.0.0"
-    (b / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    _edit_meta(b, lambda m: m["versions"].update({"spacy": "2.0.0"}))
     monkeypatch.setenv("DINGMI_CORPUS_DIR", str(tiny_corpus))
     assert ensure_default_bundle(b)
     assert verify(b)["versions"]["spacy"] != "2.0.0"
