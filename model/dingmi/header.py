@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 from dingmi.dates import find_dates
 from dingmi.levels import Marking, parse_marking
@@ -46,7 +46,7 @@ class Header:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
-        d = asdict(self)
+        d = {f.name: getattr(self, f.name) for f in fields(self)}  # flat: no deep copy needed
         d["marking_span"] = list(self.marking_span) if self.marking_span else None
         return d
 
