@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -183,3 +185,140 @@ def set_org(
             },
         )
     return org
+
+
+# --- web sign-in -------------------------------------------------------------------------
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+MAX_FAILED_SIGNINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> Any:
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against when the user is unknown, so both cases take as long."""
+    return str(_hasher().hash("dingmi-no-such-user"))
+
+
+def check_password(password: str) -> None:
+    """Raise AccountError (Chinese) for a password that may not be set."""
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise AccountError(f"密码长度应为 {MIN_PASSWORD_LENGTH}–{MAX_PASSWORD_LENGTH} 个字符")
+    if password.strip() != password or "\n" in password or "\x00" in password:
+        raise AccountError("密码不得以空白开头或结尾，不得含有换行或 NUL 字符")
+
+
+def set_password(db: Database, name: str, password: str, *, actor_id: int | None, via: str) -> User:
+    """Store an argon2id hash of ``password``; ends the user's web sessions and any lock-out."""
+    check_password(password)
+    digest = _hasher().hash(password)
+    with db.write() as session:
+        user = session.execute(select(User).where(User.name == name)).scalar()
+        if user is None:
+            raise AccountError(f"用户“{name}”不存在")
+        user.password_hash = digest
+        user.failed_logins = 0
+        user.locked_until = None
+        user.session_version = (user.session_version or 0) + 1
+        audit.record(
+            db, session, "password.set", actor_id=actor_id, object_type="user", object_id=user.id, detail={"via": via}
+        )
+        return user
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """Outcome of a sign-in attempt: ``user`` on success, else a Chinese ``message``."""
+
+    user: User | None
+    message: str = ""
+    locked: bool = False
+
+
+BAD_CREDENTIALS = "用户名或密码错误"
+
+
+def sign_in(db: Database, name: str, password: str, *, now: datetime, client: str | None) -> SignIn:
+    """Check a password; lock the account for :data:`LOCKOUT` after :data:`MAX_FAILED_SIGNINS`
+    consecutive failures. Every failure is audited (ids and reasons only, never the password)."""
+    name = name.strip()[:64]
+    with db.write() as session:
+        user = session.execute(select(User).where(User.name == name)).scalar() if name else None
+        reason = ""
+        if user is None:
+            _verify(_dummy_hash(), password)
+            reason = "unknown_user"
+        elif user.locked_until is not None and user.locked_until > now:
+            reason = "locked"
+        elif not _verify(user.password_hash or _dummy_hash(), password) or not user.password_hash:
+            reason = "bad_password"
+        elif not user.active:
+            reason = "inactive"
+        detail: dict[str, Any] = {"reason": reason, "client": client}
+        if user is None:
+            detail["name_sha256"] = audit.text_hash(name)
+        if reason == "bad_password" and user is not None:
+            user.failed_logins = (user.failed_logins or 0) + 1
+            detail["failures"] = user.failed_logins
+            if user.failed_logins >= MAX_FAILED_SIGNINS:
+                user.locked_until = now + LOCKOUT
+                user.failed_logins = 0
+                detail["locked_until"] = user.locked_until.isoformat()
+                reason = detail["reason"] = "locked_now"
+        if reason:
+            audit.record(
+                db,
+                session,
+                "auth.signin_failed",
+                actor_id=user.id if user else None,
+                object_type="user",
+                object_id=user.id if user else "",
+                detail=detail,
+            )
+            if reason in ("locked", "locked_now"):
+                minutes = int(LOCKOUT.total_seconds() // 60)
+                return SignIn(
+                    None,
+                    f"连续 {MAX_FAILED_SIGNINS} 次登录失败，账号已锁定 {minutes} 分钟；"
+                    "如需提前解锁，请联系安全保密管理员重设密码",
+                    locked=True,
+                )
+            if reason == "inactive":
+                return SignIn(None, "账号已停用，请联系安全保密管理员")
+            return SignIn(None, BAD_CREDENTIALS)
+        assert user is not None
+        user.failed_logins = 0
+        user.locked_until = None
+        if _hasher().check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher().hash(password)
+        audit.record(
+            db, session, "auth.signed_in", actor_id=user.id, object_type="user", object_id=user.id, detail={"client": client}
+        )
+        return SignIn(user)
+
+
+def _verify(digest: str, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    try:
+        return bool(_hasher().verify(digest, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def sign_out(db: Database, user_id: int) -> None:
+    """End every web session of the user (the session version changes)."""
+    with db.write() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            return
+        user.session_version = (user.session_version or 0) + 1
+        audit.record(db, session, "auth.signed_out", actor_id=user.id, object_type="user", object_id=user.id)

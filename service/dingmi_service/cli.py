@@ -122,6 +122,9 @@ def users_add(
     name: str = typer.Argument(None, help="用户名"),
     role: str = typer.Option(None, "--role", help=f"角色：{ROLE_NAMES}"),
     authority: str = typer.Option(None, "--authority", help="定密权限（仅 responsible）：绝密、机密、秘密"),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="从标准输入读取网页登录密码（第一行；不回显、不进入命令历史）"
+    ),
 ) -> None:
     """创建用户；最后一行单独打印 API 令牌（只显示这一次）。"""
     from . import accounts
@@ -130,9 +133,12 @@ def users_add(
         fail("缺少用户名：dingmi users add 用户名 --role 角色")
     if not role:
         fail(f"缺少 --role；可选：{ROLE_NAMES}")
+    password = _read_password() if password_stdin else None
     db = _database()
     try:
         created = accounts.create_user(db, name, role, authority, actor_id=None, via="cli")
+        if password is not None:
+            accounts.set_password(db, created.user.name, password, actor_id=None, via="cli")
     except accounts.AccountError as exc:
         fail(exc.message)
     finally:
@@ -141,6 +147,43 @@ def users_add(
     extra = f"，定密权限 {user.authority}" if user.authority else ""
     typer.echo(f"已创建用户 {user.name}（编号 {user.id}，角色 {user.role}{extra}）。令牌只显示这一次，请妥善保管：")
     typer.echo(created.token)
+
+
+def _read_password() -> str:
+    """First line of stdin, checked before anything is stored."""
+    import sys
+
+    from .accounts import AccountError, check_password
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        check_password(password)
+    except AccountError as exc:
+        fail(exc.message)
+    return password
+
+
+@users_app.command("password", cls=ChineseUsageCommand)
+def users_password(
+    name: str = typer.Argument(None, help="用户名"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="从标准输入读取新密码（第一行）"),
+) -> None:
+    """设置或重设网页登录密码（同时解除锁定并结束该用户的网页会话）。"""
+    from . import accounts
+
+    if not name:
+        fail("缺少用户名：dingmi users password 用户名 --password-stdin")
+    if not password_stdin:
+        fail("请使用 --password-stdin 从标准输入提供密码")
+    password = _read_password()
+    db = _database()
+    try:
+        accounts.set_password(db, name, password, actor_id=None, via="cli")
+    except accounts.AccountError as exc:
+        fail(exc.message)
+    finally:
+        db.dispose()
+    typer.echo(f"已为 {name} 设置网页登录密码")
 
 
 @users_app.command("list", cls=ChineseUsageCommand)

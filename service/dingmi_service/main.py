@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
-from . import handlers, suggester
+from . import handlers, suggester, web
 from .db import Database
 from .limits import BodyLimitMiddleware
 from .models import utcnow
@@ -79,4 +79,5 @@ def create_app(
     handlers.install(app)
     for module in (suggestions, register, audit, admin):
         app.include_router(module.router)
+    web.install(app)
     return app

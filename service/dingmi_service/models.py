@@ -59,6 +59,12 @@ class User(Base):
     authority: Mapped[str | None] = mapped_column(String(4))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Web sign-in (migration 0002): argon2 hash, consecutive failures, lock-out end, and a
+    # counter whose change ends every web session of the user (sign-out, password change).
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ApiToken(Base):

@@ -1,0 +1,20 @@
+"""Web pages (Chinese, server-rendered) served by the same app: sign-in, 起草检查, 审核队列,
+定密台账, 目录 and 审计. All assets are local (``/static``); sessions are signed cookies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def install(app: FastAPI) -> None:
+    """Mount the pages and ``/static`` on ``app``."""
+    from .pages import PageExit, page_exit, router
+
+    app.add_exception_handler(PageExit, page_exit)
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
