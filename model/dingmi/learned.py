@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn import config_context
 
 from dingmi.levels import rank
 from dingmi.matcher import EntryMatch
@@ -93,6 +92,8 @@ class LearnedScorer:
         top = matches[:limit]
         if not top:
             return
+        from sklearn import config_context  # imported on first use: the rules path never needs it
+
         rows = self.pair_rows(top, norm, state, doc)
         with config_context(assume_finite=True):  # features are finite by construction
             probs = self.pair_model.predict_proba(np.asarray(rows))[:, 1]
