@@ -98,7 +98,7 @@ class Engine:
         meta = meta_score(norm)
         if meta >= 3:  # a document about secrecy work: damp weak matches
             for m in matches:
-                m.score *= 0.6
+                m.score *= 0.45
                 m.rule_score = m.score
             matches.sort(key=lambda m: (-m.score, m.entry_id))
         signals, asked = secret_signals(norm)

@@ -23,6 +23,10 @@ MIN_SCORE = 0.03    # entries that cannot reach this score are dropped before th
 _NEGATED = re.compile(r"(未附|未含|未包含|不含|不包含|不包括|不涉及|未涉及|没有|并无|无|删除了?|去除了?|不附|不得含有)[^，,。;]{0,5}$")
 
 
+# …or right before these: “评分标准不在公布范围之内”, “…除外”, “另行下发” (the document does not contain it)
+_EXCLUDED_AFTER = re.compile(r"[^，,。;]{0,6}?(?:不在[^，,。;]{0,8}范围|不予公布|除外|另行(?:下发|通知|印发))")
+
+
 @dataclass
 class EntryMatch:
     """How well one entry fits one document, with the sentences that carry it."""
@@ -80,7 +84,7 @@ class Matcher:
         found: dict[str, list[int]] = defaultdict(list)
         for end, form in self._automaton.iter(norm):
             start = end - len(form) + 1
-            if not _NEGATED.search(norm[max(0, start - 8) : start]):
+            if not _NEGATED.search(norm[max(0, start - 8) : start]) and not _EXCLUDED_AFTER.match(norm, end + 1, end + 16):
                 found[form].append(start)
         return found
 

@@ -144,7 +144,7 @@ def _to_base(value: float, unit: str) -> tuple[float, str]:
 _PUBLISH = re.compile(r"公布|公开发布|对外发布|发布会|公开|发布|公告")
 _NEG_BEFORE = re.compile(r"(未|不|拟|将|待|前|尚|暂|严禁|禁止|不得|不予|不宜|免予|如何|是否|应当|应|须|申请|依申请)[^，,。;]{0,3}$")
 _NEG_AFTER = re.compile(r"^(前|之前|范围之内|日期|时间|渠道|程序|方式)")
-_DONE_PUBLISH = re.compile(r"已(?:于[^，,。;]{0,14})?(?:在[^，,。;]{0,24})?(?:正式|向社会|对外)?(?:公布|公开|发布)|(?:公开|正式)发布了?|新闻发布会(?:上|公布|发布)|予以公布|现(?:予|将)[^，,。;]{0,30}公布|在[^，,。;]{0,10}网站[^，,。;]{0,6}(?:公布|公开|发布)|公开发行|审图号|面向社会公开")
+_DONE_PUBLISH = re.compile(r"已(?:于[^，,。;]{0,14})?(?:在[^，,。;]{0,24})?(?:正式|向社会|对外)?(?:公布|公开|发布)|(?:公开|正式)发布了?|新闻发布会(?:上|公布|发布)|予以公布|现(?:予|将)[^，,。;]{0,40}公布|在[^，,。;]{0,10}网站[^，,。;]{0,16}(?:公布|公开|发布)|公开发行|审图号|面向社会公开|^关于(?:公布|公开发布|发布)")
 _NOT_PUBLISHED = re.compile(r"尚未(?:对外)?(?:公布|公开|发布)|未(?:对外)?(?:公布|公开)|未经公布|不得(?:对外)?(?:公布|公开|发布|扩散|外传)|公布前|不予公开|不对外|内部掌握")
 _WILL_PUBLISH = re.compile(r"拟于[^，,。;]{0,12}(?:公布|发布)|将于[^，,。;]{0,12}(?:公布|发布)")
 _EXAM_WORDS = re.compile(r"考试|开考|举行|考生|考务|测试")
@@ -179,7 +179,8 @@ class DocState:
 
     @cached_property
     def published(self) -> bool:
-        return bool(_DONE_PUBLISH.search(self.norm))
+        title = normalize(self.header.title)
+        return bool(_DONE_PUBLISH.search(self.norm) or (title and _DONE_PUBLISH.search(title)))
 
     @cached_property
     def not_published(self) -> bool:
