@@ -95,7 +95,7 @@ def page_exit(request: Request, exc: Exception) -> Response:
     return exc.response
 
 
-def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
+def render(request: Request, template: str, http_status: int = 200, **context: Any) -> Response:
     """Render a template with the common context, CSRF cookie and security headers."""
     user: Principal | None = getattr(request.state, "principal", None)
     ctx = {
@@ -109,7 +109,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         "status_text": STATUS_TEXT,
         **context,
     }
-    response = templates.TemplateResponse(request, template, ctx, status_code=status)
+    response = templates.TemplateResponse(request, template, ctx, status_code=http_status)
     web_session.set_csrf_cookie(request, response)
     response.headers.update(SECURITY_HEADERS)
     return response
