@@ -8,6 +8,7 @@ chain. Every request of every page must stay on the server. Screenshots go to te
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -194,3 +195,18 @@ def _flow(pages: Pages, base: str) -> None:
     narrow.goto(f"{base}/suggestions/{sid}")
     assert narrow.evaluate("document.documentElement.scrollWidth") <= 391
     pages.shot(narrow, "09-narrow-detail")
+
+    # an uploaded file, submitted unedited, is submitted as the file itself (name and SHA-256 kept)
+    narrow.goto(f"{base}/check")
+    narrow.get_by_label("标题（可选）").fill("上传的考试通知")
+    narrow.get_by_label("或上传文件", exact=False).set_input_files(
+        files=[{"name": "exam.txt", "mimeType": "text/plain", "buffer": EXAM_BEFORE.encode("utf-8")}]
+    )
+    narrow.get_by_role("button", name="检查", exact=True).click()
+    narrow.wait_for_selector("#marking-preview")
+    assert narrow.evaluate("document.documentElement.scrollWidth") <= 391
+    pages.shot(narrow, "10-narrow-check")
+    narrow.get_by_role("button", name="提交审核").click()
+    narrow.wait_for_url("**/suggestions/*")
+    assert "exam.txt" in narrow.content()
+    assert hashlib.sha256(EXAM_BEFORE.encode("utf-8")).hexdigest() in narrow.content()

@@ -3,6 +3,8 @@ show them, the register's expiring items and CSV, the catalog and the audit page
 
 from __future__ import annotations
 
+import hashlib
+import html
 import re
 from typing import Any
 
@@ -44,6 +46,22 @@ def test_check_escapes_text_and_accepts_uploads(web: Any, sign_in: Any) -> None:
     assert upload.status_code == 200
     assert re.search(r'id="marking-preview"[^>]*>\s*机密★20年', upload.text)
     assert '<mark id="ev-1"><a href="#entry-edu-06"' in upload.text
+    # submitting the unedited upload submits the file itself (its SHA-256 and name)
+    key = re.search(r'name="upload" value="([^"]+)"', upload.text).group(1)
+    found = re.search(r'<textarea id="submit-text" name="text" rows="6">\n(.*?)</textarea>', upload.text, re.S)
+    extracted = html.unescape(found.group(1))
+    sent = client.post(
+        "/check/submit", data={"csrf": csrf_of(page.text), "text": extracted, "title": "exam", "upload": key}
+    )
+    assert sent.status_code == 200 and "已提交审核" in sent.text
+    assert "exam.txt" in sent.text and hashlib.sha256(EXAM_BEFORE.encode("utf-8")).hexdigest() in sent.text
+    # the key is used up; a second submit is a text submission
+    again = client.post(
+        "/check/submit", data={"csrf": csrf_of(page.text), "text": extracted + "。", "title": "exam", "upload": key}
+    )
+    assert again.status_code == 200 and "exam.txt" not in again.text
+    long_title = client.post("/check", data={"csrf": csrf_of(page.text), "text": "关于开会的通知。", "title": "长" * 600})
+    assert long_title.status_code == 422 and "标题" in long_title.text
     bad = client.post(
         "/check",
         data={"csrf": csrf_of(page.text)},

@@ -3,17 +3,24 @@ checks and audit events are the API's own."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import secrets
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from .. import audit as audit_log
@@ -269,33 +276,80 @@ def check_page(request: Request) -> Response:
     return render(request, "check.html", title="起草检查", view=None, text="", doc_title="", error="")
 
 
+class _Uploads:
+    """Uploaded files between 起草检查 and 提交审核 (this process only, a few, for 30 minutes), so that
+    a submitted upload keeps its own bytes, SHA-256 and file name."""
+
+    MAX_BYTES = 64 * 1024 * 1024
+    TTL = 1800.0
+
+    def __init__(self) -> None:
+        self.items: OrderedDict[str, tuple[int, float, bytes, str, str]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def put(self, user_id: int, data: bytes, filename: str, text: str) -> str:
+        key = secrets.token_urlsafe(18)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        with self.lock:
+            self.items[key] = (user_id, time.monotonic(), data, filename, digest)
+            while self.items and (
+                sum(len(v[2]) for v in self.items.values()) > self.MAX_BYTES
+                or next(iter(self.items.values()))[1] < time.monotonic() - self.TTL
+            ):
+                self.items.popitem(last=False)
+        return key
+
+    def take(self, key: str, user_id: int, text: str) -> tuple[bytes, str] | None:
+        """The upload, if it is this user's and the text was not edited since the check."""
+        with self.lock:
+            item = self.items.pop(key, None)
+        if item is None or item[0] != user_id or item[1] < time.monotonic() - self.TTL:
+            return None
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != item[4]:
+            return None
+        return item[2], item[3]
+
+
+def _uploads(request: Request) -> _Uploads:
+    state = request.app.state
+    if getattr(state, "web_uploads", None) is None:
+        state.web_uploads = _Uploads()
+    return state.web_uploads  # type: ignore[no-any-return]
+
+
+def _check_error(request: Request, status: int, message: str, text: str, title: str) -> Response:
+    return render(request, "check.html", status, title="起草检查", view=None, text=text, doc_title=title, error=message)
+
+
 @router.post("/check")
 async def check(request: Request) -> Response:
-    need(request, "drafter", "responsible")
+    """Suggestion preview (nothing is stored): the API's own reading and engine call."""
+    user = need(request, "drafter", "responsible")
     form = await checked_form(request)
     title = _str(form, "title").strip()
     upload = form.get("file")
-    text = _str(form, "text")
+    text = _str(form, "text").replace("\r\n", "\n")  # browsers send a textarea's lines as CRLF
     if isinstance(upload, UploadFile) and upload.filename:
         sub = suggestions_api.Submission(title=title, data=await upload.read(), filename=upload.filename)
     else:
         sub = suggestions_api.Submission(json_body=json.dumps({"text": text, "title": title}).encode("utf-8"))
-    settings = request.app.state.settings
+    app = request.app
     try:
-        text, _digest, filename, title = suggestions_api._document_text(sub, settings.max_upload_bytes)
+        text, _digest, filename, title = await run_in_threadpool(
+            suggestions_api._document_text, sub, app.state.settings.max_upload_bytes
+        )
     except ApiError as exc:
-        return render(
-            request, "check.html", exc.status, title="起草检查", view=None, text=text, doc_title=title, error=exc.message
-        )
-    except ValidationError:
-        return render(
-            request, "check.html", 422, title="起草检查", view=None, text=text, doc_title=title,
-            error="标题过长或内容不符合要求（标题不超过 500 个字符）",
-        )
-    db = request.app.state.db
-    with db.read() as session:
-        authority = suggestions_api._engine_authority(get_org(session), china_today(request.app.state.clock()))
-    result = suggester.suggest(request.app.state.engine, text, authority=authority, title=title)
+        return _check_error(request, exc.status, exc.message, text, title)
+    except (ValidationError, RequestValidationError):
+        return _check_error(request, 422, "标题过长或内容不符合要求（标题不超过 500 个字符）", text, title[:500])
+
+    def run() -> dict[str, Any]:
+        with app.state.db.read() as session:
+            authority = suggestions_api._engine_authority(get_org(session), china_today(app.state.clock()))
+        return suggester.suggest(app.state.engine, text, authority=authority, title=title)
+
+    result = await run_in_threadpool(run)
+    upload_key = _uploads(request).put(user.id, sub.data, filename, text) if sub.data is not None and filename else ""
     return render(
         request,
         "check.html",
@@ -304,32 +358,33 @@ async def check(request: Request) -> Response:
         text=text,
         doc_title=title,
         filename=filename or "",
+        upload_key=upload_key,
         error="",
     )
 
 
 @router.post("/check/submit")
 async def check_submit(request: Request) -> Response:
-    """Submit for review: the same function as ``POST /v1/suggestions`` (JSON text)."""
+    """Submit for review: the same function as ``POST /v1/suggestions``; an unedited upload is
+    submitted as the file itself, anything else as text."""
     user = need(request, "drafter", "responsible")
     form = await checked_form(request)
-    text, title = _str(form, "text"), _str(form, "title")
+    text, title = _str(form, "text").replace("\r\n", "\n"), _str(form, "title")
     app = request.app
-    sub = suggestions_api.Submission(json_body=json.dumps({"text": text, "title": title}).encode("utf-8"))
+    kept = _uploads(request).take(_str(form, "upload"), user.id, text) if _str(form, "upload") else None
+    if kept is not None:
+        sub = suggestions_api.Submission(title=title, data=kept[0], filename=kept[1])
+    else:
+        sub = suggestions_api.Submission(json_body=json.dumps({"text": text, "title": title}).encode("utf-8"))
     try:
-        created = suggestions_api.create_suggestion(
-            user, sub, app.state.db, app.state.engine, app.state.settings, app.state.clock
+        created = await run_in_threadpool(
+            suggestions_api.create_suggestion, user, sub, app.state.db, app.state.engine, app.state.settings,
+            app.state.clock,
         )
-    except (ApiError, ValidationError) as exc:
-        message = exc.message if isinstance(exc, ApiError) else "提交内容不符合要求"
-        return render(request, "check.html", 422, title="起草检查", view=None, text=text, doc_title=title, error=message)
-    except Exception as exc:  # RequestValidationError from the JSON schema
-        if type(exc).__name__ != "RequestValidationError":
-            raise
-        return render(
-            request, "check.html", 422, title="起草检查", view=None, text=text, doc_title=title,
-            error="提交内容不符合要求（正文不能为空，标题不超过 500 个字符）",
-        )
+    except ApiError as exc:
+        return _check_error(request, exc.status, exc.message, text, title)
+    except (ValidationError, RequestValidationError):
+        return _check_error(request, 422, "提交内容不符合要求（正文不能为空，标题不超过 500 个字符）", text, title[:500])
     return RedirectResponse(f"/suggestions/{created.id}?submitted=1", status_code=303)
 
 
@@ -414,9 +469,11 @@ async def decision(request: Request, sid: int) -> Response:
         return _detail(request, user, sid, 422, error="请选择决定类型，并检查密级、期限和各栏长度", form=form)
     app = request.app
     try:
-        suggestions_api.decide_suggestion(sid, parsed, user, app.state.db, app.state.engine, app.state.clock)
+        await run_in_threadpool(
+            suggestions_api.decide_suggestion, sid, parsed, user, app.state.db, app.state.engine, app.state.clock
+        )
     except ApiError as exc:
-        handlers._audit_refusal(request, exc)
+        await run_in_threadpool(handlers._audit_refusal, request, exc)
         explain = AUTHORITY_RULE if exc.code == "DM431" else ""
         if exc.status == 404:
             raise PageExit(render(request, "error.html", 404, title="未找到", message=exc.message)) from None
