@@ -12,14 +12,13 @@ from dataclasses import dataclass
 
 from dingmi import __version__
 from dingmi.catalog import Catalog, load_default
-from dingmi.derive import meta_score, secret_signals, source_markings, strongest
+from dingmi.derive import SourceMarking, meta_score, secret_signals, source_markings, strongest
 from dingmi.explain import lowering_advice, rationale, unclear_report
 from dingmi.header import Header, parse_header
+from dingmi.learned import DocFeatures, LearnedScorer
 from dingmi.levels import authority_ceiling, default_period, is_secret, marking, rank
 from dingmi.matcher import EntryMatch, Matcher
-from dingmi.learned import DocFeatures, LearnedScorer
 from dingmi.profiles import build_profiles, load_expert_profiles
-from dingmi.derive import SourceMarking
 from dingmi.qualifiers import DocState, doc_state
 from dingmi.suggestion import EntryRef, Evidence, Suggestion
 from dingmi.text import Sentence, normalize, split_sentences
@@ -77,7 +76,7 @@ class Engine:
         ceiling = authority_ceiling(authority)
         body = text[:MAX_CHARS]
         a = self.analyse(body, title)
-        if self.scorer is not None and a.matches and a.matches[0].rule_score >= LEARNED_FROM:
+        if self.scorer is not None and wants_learned(a.matches):
             self.scorer.rescore(a.matches, a.norm, a.state, a.doc)
         decision = self._decide(a)
         return self._explain(body, a.header, decision, ceiling, authority)
@@ -104,7 +103,7 @@ class Engine:
         signals, asked = secret_signals(norm)
         source = strongest(source_markings(norm, header.marking_span))
         doc = DocFeatures(meta, signals, asked, source is not None, len(norm))
-        if self.scorer is not None and matches and matches[0].rule_score >= LEARNED_FROM:
+        if self.scorer is not None and wants_learned(matches):
             doc.p_secret, doc.p_internal = self.scorer.doc_probs(body)
         return Analysis(norm, header, sentences, state, matches, doc, source)
 
@@ -175,8 +174,13 @@ class Engine:
         return suggestion
 
     def _confidence(self, d: Decision) -> float:
-        raw = raw_confidence(d, MATCH_THRESHOLD)
+        raw = raw_confidence(d)
         return self.scorer.calibrate(raw) if self.scorer else raw
+
+
+def wants_learned(matches: list[EntryMatch]) -> bool:
+    """The learned layer runs only where some entry is already close (cheap screen first)."""
+    return bool(matches) and matches[0].rule_score >= LEARNED_FROM
 
 
 def _matters(matches: list[EntryMatch], learned_threshold: float | None = None) -> list[EntryMatch]:
@@ -201,7 +205,7 @@ def _matters(matches: list[EntryMatch], learned_threshold: float | None = None) 
     return out
 
 
-def raw_confidence(d: Decision, threshold: float) -> float:
+def raw_confidence(d: Decision) -> float:
     """Uncalibrated confidence from the deciding score and its margin (a bundle calibrates it)."""
     if "unclear_matter" in d.flags:
         return 0.3
@@ -209,9 +213,9 @@ def raw_confidence(d: Decision, threshold: float) -> float:
         return 0.9
     top = d.matches[0].score if d.matches else 0.0
     if not d.found:
-        return max(0.5, min(0.97, 1.0 - top * 1.6 * MATCH_THRESHOLD / threshold))
+        return max(0.5, min(0.97, 1.0 - top * 1.6))
     second = d.matches[1].score if len(d.matches) > 1 else 0.0
-    return max(0.35, min(0.97, 0.45 + 0.6 * (top - threshold) + 0.5 * (top - second)))
+    return max(0.35, min(0.97, 0.45 + 0.6 * (top - MATCH_THRESHOLD) + 0.5 * (top - second)))
 
 
 def _dedupe(evidence: list[Evidence]) -> list[Evidence]:

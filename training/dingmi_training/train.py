@@ -22,7 +22,7 @@ from spacy.training import Example
 
 from dingmi.bundle import write_meta
 from dingmi.catalog import Catalog, load_default
-from dingmi.engine import LEARNED_FROM, MATCH_THRESHOLD, Engine, raw_confidence
+from dingmi.engine import Engine, raw_confidence, wants_learned
 from dingmi.learned import LearnedScorer
 from dingmi.profiles import load_lexicon
 from dingmi.spacy_jieba import blank_pipeline
@@ -141,10 +141,10 @@ def build(rows: list[dict[str, Any]], catalog: Catalog, progress: Progress = _qu
                 continue
             a = fold_engine.analyse(r["text"], r.get("title", ""))
             a.doc.p_secret, a.doc.p_internal = probs[i]
-            if a.matches and a.matches[0].rule_score >= LEARNED_FROM:
+            if wants_learned(a.matches):
                 fold_scorer.rescore(a.matches, a.norm, a.state, a.doc)
             d = fold_engine._decide(a)
-            raw_conf[i] = raw_confidence(d, MATCH_THRESHOLD)
+            raw_conf[i] = raw_confidence(d)
             correct[i] = float(d.level == r["expected_level"])
     calibrator = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw_conf, correct)
     progress("条目评分模型", step := step + 1, steps)
