@@ -255,10 +255,13 @@ def main() -> None:
         print(f"archive: {arc.files} files, {arc.text_bytes / 1e6:.1f} MB of text ({arc.chars:,} chars), "
               f"generated in {time.perf_counter() - t:.0f} s; {os.cpu_count()} CPUs\n")
         load_before, capacity_before = load_average(), parallel_capacity()
-        ones, twos = [], []
+        ones, twos, pairs = [], [], []
         for r in range(args.repeats):  # interleaved, best of N: other load on the machine only slows runs down
+            capacity = parallel_capacity()
             ones.append(timed_scan(arc.root, base / f"out1-{r}", 1, bundle))
             twos.append(timed_scan(arc.root, base / f"out2-{r}", 2, bundle))
+            pairs.append(f"  pair {r + 1}: CPUs available {capacity:.2f}, 1 worker {ones[-1].wall:.1f} s, "
+                         f"2 workers {twos[-1].wall:.1f} s, {ones[-1].wall / twos[-1].wall:.2f}x")
         one, two = min(ones, key=lambda t: t.wall), min(twos, key=lambda t: t.wall)
         finished = base / f"out2-{args.repeats - 1}"
         again = timed_scan(arc.root, finished, 2, bundle)
@@ -299,6 +302,7 @@ def main() -> None:
         last = len(header) - 1
         for r in rows:
             print("  ".join(c.ljust(w) if i in (0, last) else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+        print("\n" + "\n".join(pairs))
         print(f"\nsteady = from workers ready (engine loaded) to the last file; wall includes start-up; "
               f"scans and engine: fastest of {args.repeats}.\n"
               f"load average before / after: {load_before} / {load_average()}; CPUs two busy processes get "
