@@ -73,7 +73,7 @@ class RunSummary:
     """What a run did."""
 
     files: int        # rows in the outputs (one per file)
-    processed: int    # files read and suggested (or refused) in this run
+    processed: int    # files read and suggested, or refused, in this run
     reused: int       # files skipped because a finished row matched
     errors: int       # error rows in the outputs
     elapsed: float
@@ -164,8 +164,8 @@ def run(options: RunOptions) -> RunSummary:
             if options.rescan:
                 db.new_epoch()
             db.set_meta(root=str(options.root.absolute()), catalog_version=catalog.version)
-            pending, reused, seen = _plan(db, options)
-            processed = len(pending)
+            pending, refused, reused, seen = _plan(db, options)
+            processed = len(pending) + refused
             try:
                 _execute(db, pending, config, options)
             finally:
@@ -176,12 +176,16 @@ def run(options: RunOptions) -> RunSummary:
     return RunSummary(outputs.rows, processed, reused, outputs.errors, time.monotonic() - t0, outputs, unmatched)
 
 
-def _plan(db: StateDB, options: RunOptions) -> tuple[list[Source], int, set[str]]:
-    """Walk the root: store refusals, keep finished files, return the files still to process."""
+def _plan(db: StateDB, options: RunOptions) -> tuple[list[Source], int, int, set[str]]:
+    """Walk the root: store refusals, keep finished files.
+
+    Returns the files still to process, the number of refusals stored now, the number of files
+    whose finished row was kept, and every path seen.
+    """
     known = db.known()
     seen: set[str] = set()
     pending: list[Source] = []
-    reused = 0
+    refused = reused = 0
     cache = ArchiveCache()
     try:
         for item in walk(options.root, exclude=options.out_dir, limits=options.limits):
@@ -195,6 +199,7 @@ def _plan(db: StateDB, options: RunOptions) -> tuple[list[Source], int, set[str]
                     reused += 1
                 else:
                     db.put(rejected_outcome(item))
+                    refused += 1
                 continue
             if same and (not k.sha256 or k.sha256 == _sha256(item, options.limits, cache)):  # type: ignore[union-attr]
                 reused += 1
@@ -205,7 +210,7 @@ def _plan(db: StateDB, options: RunOptions) -> tuple[list[Source], int, set[str]
     gone = set(known) - seen
     if gone:
         db.forget(gone)
-    return pending, reused, seen
+    return pending, refused, reused, seen
 
 
 def _relative(metadata: dict[str, Metadata], root: Path) -> dict[str, Metadata]:
