@@ -3,11 +3,13 @@ a TestClient, and a real uvicorn server on 127.0.0.1 for the browser tests."""
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,7 @@ from dingmi_service import accounts
 from dingmi_service.main import create_app
 from dingmi_service.settings import Settings
 from fastapi import FastAPI
+from sqlalchemy import create_engine, text
 
 PASSWORD = "correct-horse-battery"
 CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
@@ -61,12 +64,34 @@ class WebApp:
         accounts.set_org(self.db, "省级", actor_id=None, via="test")
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """None (SQLite in the data dir) or a fresh PostgreSQL schema (with DINGMI_TEST_POSTGRES_URL)."""
+    if request.param == "sqlite":
+        yield None
+        return
+    base = os.environ.get("DINGMI_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("DINGMI_TEST_POSTGRES_URL is not set")
+    url = base.replace("postgresql://", "postgresql+psycopg://", 1)
+    schema = f"web_{uuid.uuid4().hex[:10]}"
+    eng = create_engine(url, isolation_level="AUTOCOMMIT")
+    with eng.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{url}?options=-csearch_path%3D{schema}"
+    finally:
+        with eng.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        eng.dispose()
+
+
 @pytest.fixture
-def web(engine: Any, tmp_path: Path) -> Iterator[tuple[WebApp, Any]]:
-    """(WebApp, TestClient) with the standard users."""
+def web(engine: Any, tmp_path: Path, backend: str | None) -> Iterator[tuple[WebApp, Any]]:
+    """(WebApp, TestClient) with the standard users, on each backend."""
     from fastapi.testclient import TestClient
 
-    app = create_app(Settings(data_dir=private_dir(tmp_path / "data")), engine=engine)
+    app = create_app(Settings(data_dir=private_dir(tmp_path / "data"), database_url=backend), engine=engine)
     with TestClient(app) as client:
         wa = WebApp(app)
         wa.standard_users()
