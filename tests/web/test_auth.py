@@ -140,3 +140,17 @@ def test_cli_users_add_password_stdin(tmp_path: Path, monkeypatch: Any) -> None:
         db.dispose()
     assert "li" not in users
     assert users["zhang"].password_hash.startswith("$argon2id$")
+
+
+def test_cli_users_password_resets_and_unlocks(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("DINGMI_DATA_DIR", str(private_dir(tmp_path / "cli")))
+    app = typer.Typer()
+    register(app)
+    runner = CliRunner()
+    assert runner.invoke(app, ["users", "add", "wang", "--role", "auditor"]).exit_code == 0
+    r = runner.invoke(app, ["users", "password", "wang", "--password-stdin"], input="another-long-password\n")
+    assert r.exit_code == 0 and "another-long-password" not in r.output
+    missing = runner.invoke(app, ["users", "password", "nobody", "--password-stdin"], input=PASSWORD + "\n")
+    assert missing.exit_code == 2 and "不存在" in missing.output
+    no_flag = runner.invoke(app, ["users", "password", "wang"])
+    assert no_flag.exit_code == 2 and "--password-stdin" in no_flag.output

@@ -77,6 +77,8 @@ def test_queue_filters_and_decision_rules_on_the_page(web: Any, sign_in: Any) ->
     sign_in(client, "drafter")
     exam = _submit(client, EXAM_BEFORE, "考试通知")
     plain = _submit(client, "关于调整机关食堂开放时间的通知。自下月起午餐时间调整。", "食堂通知")
+    mine = client.get("/check")
+    assert "我最近提交的文件" in mine.text and "考试通知" in mine.text and "待审核" in mine.text
 
     client.cookies.clear()
     sign_in(client, "resp_low")
@@ -132,7 +134,8 @@ def test_auditor_page_and_register_roles(web: Any, sign_in: Any) -> None:
     page = client.get("/audit")
     assert page.status_code == 200 and "哈希链校验通过" in page.text and "user.created" in page.text
     filtered = client.get("/audit", params={"action": "password.set"})
-    assert "password.set" in filtered.text and "<td>user.created</td>" not in filtered.text
+    assert "password.set" in filtered.text and "<code>user.created</code>" not in filtered.text
+    assert "<code>password.set</code>" in filtered.text and "设置登录密码" in filtered.text
     client.cookies.clear()
     sign_in(client, "archivist")
     assert client.get("/register").status_code == 200

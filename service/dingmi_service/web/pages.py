@@ -61,6 +61,21 @@ AUTHORITY_RULE = (
     "拟定密级超出您的权限时，请先对文件采取相应的保密措施，并报请上级机关、单位或有相应权限的定密责任人确定；"
     "也可以在权限内变更（需填写理由），或交由有权限的定密责任人审核。"
 )
+EVENT_TEXT = {
+    "schema.upgraded": "数据库升级",
+    "user.created": "创建用户",
+    "user.updated": "修改用户",
+    "password.set": "设置登录密码",
+    "token.issued": "签发令牌",
+    "org.updated": "修改机关层级或定密授权",
+    "auth.signed_in": "网页登录",
+    "auth.signed_out": "退出登录",
+    "auth.signin_failed": "网页登录失败",
+    "auth.failed": "令牌认证失败",
+    "request.refused": "请求被拒绝",
+    "suggestion.created": "提交定密建议",
+    "suggestion.decided": "作出定密决定",
+}
 EXPIRING_DAYS = 90
 HOME = {
     "drafter": "/check",
@@ -114,6 +129,7 @@ def render(request: Request, template: str, http_status: int = 200, **context: A
         "csrf": web_session.csrf_token(request),
         "flag_text": FLAG_TEXT,
         "status_text": STATUS_TEXT,
+        "event_text": EVENT_TEXT,
         **context,
     }
     response = templates.TemplateResponse(request, template, ctx, status_code=http_status)
@@ -272,8 +288,14 @@ def view_model(request: Request, result: dict[str, Any], text: str | None) -> di
 
 @router.get("/check")
 def check_page(request: Request) -> Response:
-    need(request, "drafter", "responsible")
-    return render(request, "check.html", title="起草检查", view=None, text="", doc_title="", error="")
+    user = need(request, "drafter", "responsible")
+    with request.app.state.db.read() as session:
+        mine = list(
+            session.execute(
+                select(Suggestion).where(Suggestion.submitted_by == user.id).order_by(Suggestion.id.desc()).limit(20)
+            ).scalars()
+        )
+    return render(request, "check.html", title="起草检查", view=None, text="", doc_title="", error="", mine=mine)
 
 
 class _Uploads:
