@@ -23,7 +23,7 @@ def _cookie_header(response: Any, name: str) -> str:
 
 
 def test_sign_in_sets_httponly_strict_cookies_and_signs_out(web: Any, sign_in: Any) -> None:
-    wa, client = web
+    _wa, client = web
     page = client.get("/login")
     assert page.status_code == 200 and "用户名" in page.text and "密码" in page.text
     csrf_cookie = _cookie_header(page, "dm_csrf")
@@ -47,7 +47,7 @@ def test_sign_in_sets_httponly_strict_cookies_and_signs_out(web: Any, sign_in: A
 
 
 def test_pages_need_sign_in_and_the_right_role(web: Any, sign_in: Any) -> None:
-    wa, client = web
+    _wa, client = web
     r = client.get("/queue?level=机密", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login?next=/queue")
     sign_in(client, "drafter")
@@ -93,8 +93,10 @@ def test_lock_out_after_five_failures_audited_without_secrets(web: Any, sign_in:
     fifth = sign_in(client, "resp_mid", wrong)
     assert fifth.status_code == 401 and "已锁定" in fifth.text
     locked = sign_in(client, "resp_mid", PASSWORD)
-    assert locked.status_code == 401 and "已锁定" in locked.text and "dm_session" not in locked.headers.get(
-        "set-cookie", ""
+    assert (
+        locked.status_code == 401
+        and "已锁定" in locked.text
+        and "dm_session" not in locked.headers.get("set-cookie", "")
     )
     unknown = sign_in(client, "nobody", wrong)
     assert unknown.status_code == 401 and "用户名或密码错误" in unknown.text

@@ -100,7 +100,7 @@ class Pages:
 
 
 def test_review_flow_in_a_real_browser(live: Any, browser: Any) -> None:
-    wa, server = live
+    _wa, server = live
     pages = Pages(browser, server.url)
     try:
         _flow(pages, server.url)

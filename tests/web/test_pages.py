@@ -30,7 +30,7 @@ def _decide(client: Any, sid: int, **fields: str) -> Any:
 
 
 def test_check_escapes_text_and_accepts_uploads(web: Any, sign_in: Any) -> None:
-    wa, client = web
+    _wa, client = web
     sign_in(client, "drafter")
     page = client.get("/check")
     r = client.post("/check", data={"csrf": csrf_of(page.text), "text": SCRIPT_DOC, "title": "<b>t</b>"})
@@ -48,7 +48,7 @@ def test_check_escapes_text_and_accepts_uploads(web: Any, sign_in: Any) -> None:
     assert '<mark id="ev-1"><a href="#entry-edu-06"' in upload.text
     # submitting the unedited upload submits the file itself (its SHA-256 and name)
     key = re.search(r'name="upload" value="([^"]+)"', upload.text).group(1)
-    found = re.search(r'<textarea id="submit-text" name="text" rows="6">\n(.*?)</textarea>', upload.text, re.S)
+    found = re.search(r'<textarea id="submit-text" name="text" rows="6">\n(.*?)</textarea>', upload.text, re.DOTALL)
     extracted = html.unescape(found.group(1))
     sent = client.post(
         "/check/submit", data={"csrf": csrf_of(page.text), "text": extracted, "title": "exam", "upload": key}
@@ -60,7 +60,9 @@ def test_check_escapes_text_and_accepts_uploads(web: Any, sign_in: Any) -> None:
         "/check/submit", data={"csrf": csrf_of(page.text), "text": extracted + "。", "title": "exam", "upload": key}
     )
     assert again.status_code == 200 and "exam.txt" not in again.text
-    long_title = client.post("/check", data={"csrf": csrf_of(page.text), "text": "关于开会的通知。", "title": "长" * 600})
+    long_title = client.post(
+        "/check", data={"csrf": csrf_of(page.text), "text": "关于开会的通知。", "title": "长" * 600}
+    )
     assert long_title.status_code == 422 and "标题" in long_title.text
     bad = client.post(
         "/check",
@@ -73,7 +75,7 @@ def test_check_escapes_text_and_accepts_uploads(web: Any, sign_in: Any) -> None:
 
 
 def test_queue_filters_and_decision_rules_on_the_page(web: Any, sign_in: Any) -> None:
-    wa, client = web
+    _wa, client = web
     sign_in(client, "drafter")
     exam = _submit(client, EXAM_BEFORE, "考试通知")
     plain = _submit(client, "关于调整机关食堂开放时间的通知。自下月起午餐时间调整。", "食堂通知")
@@ -109,7 +111,7 @@ def test_queue_filters_and_decision_rules_on_the_page(web: Any, sign_in: Any) ->
     assert again.status_code == 409
 
     register = client.get("/register")
-    row = re.search(r'<tr class="expiring">.*?</tr>', register.text, re.S)
+    row = re.search(r'<tr class="expiring">.*?</tr>', register.text, re.DOTALL)
     assert row and "机密★30天" in row.group(0) and "考试通知" in row.group(0)
     assert "考试通知" in client.get("/register", params={"expiring": "1"}).text
     assert "考试通知" not in client.get("/register", params={"level": "秘密"}).text
@@ -125,7 +127,7 @@ def test_queue_filters_and_decision_rules_on_the_page(web: Any, sign_in: Any) ->
 
 
 def test_auditor_page_and_register_roles(web: Any, sign_in: Any) -> None:
-    wa, client = web
+    _wa, client = web
     sign_in(client, "drafter")
     assert client.get("/register").status_code == 403
     assert client.get("/register.csv").status_code == 403

@@ -147,7 +147,13 @@ def need(request: Request, *roles: str) -> Principal:
     if roles and user.role not in roles:
         names = "、".join(ROLES[r] for r in roles)
         raise PageExit(
-            render(request, "error.html", 403, title="无权访问", message=f"您的角色（{ROLES[user.role]}）无权使用此页面；需要：{names}")
+            render(
+                request,
+                "error.html",
+                403,
+                title="无权访问",
+                message=f"您的角色（{ROLES[user.role]}）无权使用此页面；需要：{names}",
+            )
         )
     return user
 
@@ -400,13 +406,20 @@ async def check_submit(request: Request) -> Response:
         sub = suggestions_api.Submission(json_body=json.dumps({"text": text, "title": title}).encode("utf-8"))
     try:
         created = await run_in_threadpool(
-            suggestions_api.create_suggestion, user, sub, app.state.db, app.state.engine, app.state.settings,
+            suggestions_api.create_suggestion,
+            user,
+            sub,
+            app.state.db,
+            app.state.engine,
+            app.state.settings,
             app.state.clock,
         )
     except ApiError as exc:
         return _check_error(request, exc.status, exc.message, text, title)
     except (ValidationError, RequestValidationError):
-        return _check_error(request, 422, "提交内容不符合要求（正文不能为空，标题不超过 500 个字符）", text, title[:500])
+        return _check_error(
+            request, 422, "提交内容不符合要求（正文不能为空，标题不超过 500 个字符）", text, title[:500]
+        )
     return RedirectResponse(f"/suggestions/{created.id}?submitted=1", status_code=303)
 
 
@@ -550,7 +563,9 @@ def _register_rows(request: Request, status: str, level: str, expiring: bool) ->
             Decision.expires_on.is_not(None), Decision.expires_on <= today + timedelta(days=EXPIRING_DAYS)
         )
     with request.app.state.db.read() as session:
-        return [register_api._row(s, d, n) for s, d, n in session.execute(query.order_by(Decision.id.desc()).limit(500))]
+        return [
+            register_api._row(s, d, n) for s, d, n in session.execute(query.order_by(Decision.id.desc()).limit(500))
+        ]
 
 
 @router.get("/register")
@@ -676,4 +691,3 @@ def _pretty(raw: str) -> str:
         return json.dumps(json.loads(raw), ensure_ascii=False, sort_keys=True)
     except ValueError:
         return raw
-

@@ -96,9 +96,7 @@ def set_csrf_cookie(request: Request, response: Response, value: str | None = No
     value = value or getattr(request.state, "new_csrf", None)
     if value:
         request.state.new_csrf = value
-        response.set_cookie(
-            CSRF_COOKIE, value, httponly=True, samesite="strict", secure=_secure(request), path="/"
-        )
+        response.set_cookie(CSRF_COOKIE, value, httponly=True, samesite="strict", secure=_secure(request), path="/")
 
 
 def csrf_ok(request: Request, token: object) -> bool:
