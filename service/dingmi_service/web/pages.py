@@ -592,10 +592,11 @@ def register_page(request: Request, status: str = "", level: str = "", expiring:
 
 @router.get("/register.csv")
 def register_csv(request: Request, status: str = "") -> Response:
+    """The API's own CSV export (all rows, optionally one status)."""
     user = need(request, "responsible", "archivist")
-    response = register_api.get_register(
-        user, request.app.state.db, format="csv", status=status if status in STATUS_TEXT else None
-    )
+    chosen: Any = status if status in STATUS_TEXT else None
+    response = register_api.get_register(user, request.app.state.db, format="csv", status=chosen)
+    assert isinstance(response, Response)
     response.headers["Cache-Control"] = "no-store"
     return response
 
