@@ -26,6 +26,7 @@ from dingmi.text import Sentence, normalize, split_sentences
 MATCH_THRESHOLD = 0.42   # an entry at or above this is a matter found in the document
 STRONG_OTHER = 0.6       # a higher-level entry beside the best one counts only from this score
 LEARNED_FROM = 0.1       # the learned scorer runs only where some entry is at least this close
+VETO_BELOW = 0.05        # a rule finding the learned scorer gives less than this is dropped
 REVIEW_BELOW = 0.6       # confidence below this asks for review
 MAX_CHARS = 2_000_000    # longer documents are scored on their first MAX_CHARS characters
 
@@ -185,12 +186,14 @@ def wants_learned(matches: list[EntryMatch]) -> bool:
 
 def _matters(matches: list[EntryMatch], learned_threshold: float | None = None) -> list[EntryMatch]:
     """The matters found: the rules' best entry plus others strong in their own right, and any entry
-    the learned scorer is confident about (it may add what the rules missed, never remove).
+    the learned scorer is confident about. The scorer may add what the rules missed (P ≥ threshold)
+    and may veto a rule finding only when it is nearly certain it is wrong (P < VETO_BELOW).
 
     An entry of a higher level than the best one must be nearly as well supported, so a
     weak higher-level candidate does not raise the level (最小化、精准化).
     """
-    by_rule = sorted((m for m in matches if m.rule_score >= MATCH_THRESHOLD), key=lambda m: -m.rule_score)
+    by_rule = sorted((m for m in matches if m.rule_score >= MATCH_THRESHOLD and not _vetoed(m)),
+                     key=lambda m: -m.rule_score)
     out: list[EntryMatch] = []
     if by_rule:
         best = by_rule[0]
@@ -203,6 +206,10 @@ def _matters(matches: list[EntryMatch], learned_threshold: float | None = None) 
         out += [m for m in matches if m.prob is not None and m.prob >= learned_threshold and m not in out]
     out.sort(key=lambda m: (-m.score, m.entry_id))
     return out
+
+
+def _vetoed(m: EntryMatch) -> bool:
+    return m.prob is not None and m.prob < VETO_BELOW
 
 
 def raw_confidence(d: Decision) -> float:
