@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from documents import EXAM_BEFORE
+from sqlalchemy import text
 
 from .conftest import csrf_of
 
@@ -142,3 +143,17 @@ def test_auditor_page_and_register_roles(web: Any, sign_in: Any) -> None:
     sign_in(client, "archivist")
     assert client.get("/register").status_code == 200
     assert client.get("/audit").status_code == 403
+
+
+def test_audit_page_shows_a_broken_chain(web: Any, sign_in: Any) -> None:
+    wa, client = web
+    with wa.db.engine.begin() as conn:
+        if wa.db.dialect == "sqlite":
+            conn.execute(text("DROP TRIGGER audit_events_no_update"))
+        else:
+            conn.execute(text("DROP TRIGGER audit_events_append_only ON audit_events"))
+        conn.execute(text("""UPDATE audit_events SET detail = '{"via":"x"}' WHERE id = 3"""))
+    sign_in(client, "auditor")
+    page = client.get("/audit")
+    assert page.status_code == 200
+    assert "哈希链校验失败" in page.text and "第一条断裂的事件编号为 3" in page.text

@@ -55,6 +55,10 @@ STATUS_TEXT = {
     "escalated": "已报请上级",
     "reported": "已报送保密行政管理部门",
 }
+STATUS_EXPLAIN = {
+    "escalated": "拟定密级超出本机关、单位的定密权限：已先行采取保密措施，须报请有相应定密权限的上级机关、单位确定。",
+    "reported": "不明确事项：已先行拟定密级并采取保密措施，须在报送期限内报保密行政管理部门确定。",
+}
 ACTION_TEXT = {"confirm": "确认建议", "change": "变更", "reject": "确定为非密"}
 AUTHORITY_RULE = (
     "定密责任人只能在本人的定密权限内确定密级（保守国家秘密法及其实施条例、《国家秘密定密管理暂行规定》）。"
@@ -129,6 +133,7 @@ def render(request: Request, template: str, http_status: int = 200, **context: A
         "csrf": web_session.csrf_token(request),
         "flag_text": FLAG_TEXT,
         "status_text": STATUS_TEXT,
+        "status_explain": STATUS_EXPLAIN,
         "event_text": EVENT_TEXT,
         **context,
     }
