@@ -118,7 +118,7 @@ def load_bundle(root: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
     parts = joblib.load(root / "pair_model.joblib")
     nlp = spacy.load(root / "nlp") if (root / "nlp").is_dir() else None
     scorer = LearnedScorer(parts["pair_model"], parts["vectorizer"], nlp, parts.get("calibrator"),
-                           parts.get("learned_terms", {}), parts.get("threshold", 0.5))
+                           parts.get("learned_terms", {}), parts["threshold"], frozenset(parts["known_entries"]))
     return scorer, meta
 
 

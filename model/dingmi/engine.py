@@ -187,7 +187,8 @@ def wants_learned(matches: list[EntryMatch]) -> bool:
 def _matters(matches: list[EntryMatch], learned_threshold: float | None = None) -> list[EntryMatch]:
     """The matters found: the rules' best entry plus others strong in their own right, and any entry
     the learned scorer is confident about. The scorer may add what the rules missed (P ≥ threshold)
-    and may veto a rule finding only when it is nearly certain it is wrong (P < VETO_BELOW).
+    and may veto a rule finding only when it is nearly certain it is wrong (P < VETO_BELOW) and was
+    trained on examples of that entry: an organisation's new entries are never vetoed.
 
     An entry of a higher level than the best one must be nearly as well supported, so a
     weak higher-level candidate does not raise the level (最小化、精准化).
@@ -209,7 +210,7 @@ def _matters(matches: list[EntryMatch], learned_threshold: float | None = None) 
 
 
 def _vetoed(m: EntryMatch) -> bool:
-    return m.prob is not None and m.prob < VETO_BELOW
+    return m.vetoable and m.prob is not None and m.prob < VETO_BELOW
 
 
 def raw_confidence(d: Decision) -> float:

@@ -64,13 +64,15 @@ class LearnedScorer:
     """Rescores candidate entries and calibrates confidence; built by ``dingmi-train``."""
 
     def __init__(self, pair_model: Any, vectorizer: Any, nlp: Any, calibrator: Any,
-                 learned_terms: dict[str, list[str]], threshold: float = 0.7) -> None:
+                 learned_terms: dict[str, list[str]], threshold: float = 0.7,
+                 known_entries: frozenset[str] = frozenset()) -> None:
         self.pair_model = pair_model
         self.vectorizer = vectorizer
         self.nlp = nlp
         self.calibrator = calibrator
         self.learned_terms = learned_terms
         self.threshold = threshold  # P at which the learned scorer adds a matter the rules missed
+        self.known_entries = known_entries  # entries with training examples: only these may be vetoed
         self._entry_vecs: dict[str, Any] = {}
 
     def doc_probs(self, text: str) -> tuple[float, float]:
@@ -99,6 +101,7 @@ class LearnedScorer:
             probs = self.pair_model.predict_proba(np.asarray(rows))[:, 1]
         for m, p in zip(top, probs):
             m.prob = float(p)
+            m.vetoable = m.entry_id in self.known_entries
             m.score = 0.5 * (m.rule_score + m.prob)
         for m in matches[limit:]:
             m.score = 0.5 * m.rule_score

@@ -45,6 +45,7 @@ class EntryMatch:
     excluded: bool = False
     rule_score: float = 0.0  # the rule score, kept when a learned scorer re-ranks ``score``
     prob: float | None = None  # P(matter) from the learned scorer, when one is loaded
+    vetoable: bool = False  # the scorer was trained on examples of this entry, so its "no" counts
 
     @property
     def entry_id(self) -> str:

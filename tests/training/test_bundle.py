@@ -108,3 +108,16 @@ def test_incompatible_default_bundle_is_rebuilt(tiny_bundle: Path, tmp_path: Pat
     monkeypatch.setenv("DINGMI_CORPUS_DIR", str(tiny_corpus))
     assert ensure_default_bundle(b)
     assert verify(b)["versions"]["spacy"] != "2.0.0"
+
+
+def test_learned_layer_never_vetoes_an_entry_it_has_no_examples_of(tiny_bundle: Path, tmp_path: Path) -> None:
+    from test_catalog import RAIL_DOC, _entry, _write
+
+    org = _write(tmp_path / "rail.jsonl", [_entry()])
+    engine = load_engine([org], tiny_bundle)
+    assert "rw-01" not in engine.scorer.known_entries and "edu-06" in engine.scorer.known_entries
+    a = engine.analyse(RAIL_DOC)
+    engine.scorer.rescore(a.matches, a.norm, a.state, a.doc)
+    rail = next(m for m in a.matches if m.entry_id == "rw-01")
+    assert rail.prob is not None and not rail.vetoable
+    assert engine.suggest(RAIL_DOC).level == "机密"

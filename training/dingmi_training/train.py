@@ -120,7 +120,8 @@ def build(rows: list[dict[str, Any]], catalog: Catalog, progress: Progress = _qu
     progress("文档分类器", step := step + 1, steps)
     nlp = train_textcat(rows, words, seed=seed)
 
-    engine = Engine(catalog, LearnedScorer(None, vectorizer, None, None, learned_terms))
+    known = frozenset(e for r in rows for e in r.get("expected_entries") or [])
+    engine = Engine(catalog, LearnedScorer(None, vectorizer, None, None, learned_terms, known_entries=known))
     scorer = engine.scorer
     assert scorer is not None
     progress("候选条目特征", step := step + 1, steps)
@@ -133,7 +134,8 @@ def build(rows: list[dict[str, Any]], catalog: Catalog, progress: Progress = _qu
         progress("条目评分模型（交叉）", step := step + 1, steps)
         keep = [j for j, i in enumerate(data.doc_index) if folds[i] != k]
         model_k = fit_pair_model(PairData([data.X[j] for j in keep], [data.y[j] for j in keep], []), seed)
-        fold_scorer = LearnedScorer(model_k, vectorizer, None, None, learned_terms)
+        fold_known = frozenset(e for r, f in zip(rows, folds) if f != k for e in r.get("expected_entries") or [])
+        fold_scorer = LearnedScorer(model_k, vectorizer, None, None, learned_terms, known_entries=fold_known)
         fold_engine = Engine(catalog, fold_scorer)
         fold_engine.scorer.doc_probs = lambda text, _p=None: (0.0, 0.0)  # type: ignore[method-assign]
         for i, r in enumerate(rows):
@@ -150,7 +152,7 @@ def build(rows: list[dict[str, Any]], catalog: Catalog, progress: Progress = _qu
     progress("条目评分模型", step := step + 1, steps)
     pair_model = fit_pair_model(data, seed)
     cv = {"oof_level_accuracy": float(correct.mean()), "pairs": len(data.y), "positive_pairs": int(sum(data.y))}
-    return LearnedScorer(pair_model, vectorizer, nlp, calibrator, learned_terms), cv
+    return LearnedScorer(pair_model, vectorizer, nlp, calibrator, learned_terms, known_entries=known), cv
 
 
 def save(scorer: LearnedScorer, out: Path, meta: dict[str, Any]) -> dict[str, Any]:
@@ -159,7 +161,8 @@ def save(scorer: LearnedScorer, out: Path, meta: dict[str, Any]) -> dict[str, An
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     joblib.dump({"pair_model": scorer.pair_model, "vectorizer": scorer.vectorizer, "calibrator": scorer.calibrator,
-                 "learned_terms": scorer.learned_terms, "threshold": scorer.threshold}, tmp / "pair_model.joblib")
+                 "learned_terms": scorer.learned_terms, "threshold": scorer.threshold,
+                 "known_entries": sorted(scorer.known_entries)}, tmp / "pair_model.joblib")
     scorer.nlp.to_disk(tmp / "nlp")
     written = write_meta(tmp, meta)
     shutil.rmtree(out, ignore_errors=True)
