@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from dingmi.explain import FLAG_TEXT
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
@@ -38,16 +39,6 @@ from . import session as web_session
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
-FLAG_TEXT: dict[str, str] = {
-    "needs_review": "置信度较低，请定密责任人重点审核",
-    "unclear_matter": "不明确事项：先行拟定密级并采取保密措施，10个工作日内报保密行政管理部门确定",
-    "conflict": "不同领域的条目给出不同密级，已按最高密级建议，请审核",
-    "derived": "派生定密：密级和期限随所转发或摘录的原件",
-    "marking_consistent": "文件已有标志与内容相符",
-    "marking_under": "文件已有标志低于内容应有的密级",
-    "marking_over": "文件已有标志高于内容应有的密级",
-    "exceeds_authority": "超出定密权限：先行采取保密措施，报请上级机关、单位确定",
-}
 STATUS_TEXT = {
     "pending": "待审核",
     "confirmed": "已确定",
