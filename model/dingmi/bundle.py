@@ -27,17 +27,15 @@ FORMAT = 1
 
 
 def library_versions() -> dict[str, str]:
-    """Versions that must match between training and loading."""
-    import jieba
-    import sklearn
-    import spacy
+    """Versions that must match between training and loading (read without importing the libraries)."""
+    from importlib.metadata import version
 
     return {
         "dingmi": __version__,
         "python": platform.python_version(),
-        "scikit-learn": sklearn.__version__,
-        "spacy": spacy.__version__,
-        "jieba": jieba.__version__,
+        "scikit-learn": version("scikit-learn"),
+        "spacy": version("spacy"),
+        "jieba": version("jieba"),
     }
 
 
