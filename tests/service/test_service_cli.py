@@ -17,7 +17,9 @@ from dingmi_service.cli import register
 from dingmi_service.db import head_revision
 from typer.testing import CliRunner
 
-from .conftest import PLAIN_DOC, free_port, private_dir
+from live_server import free_port
+
+from .conftest import PLAIN_DOC, private_dir
 
 
 @pytest.fixture
