@@ -172,10 +172,8 @@ def make_service(engine: Any, tmp_path: Path) -> Iterator[Callable[..., Service]
         client.__exit__(None, None, None)
 
 
-@pytest.fixture
-def service(make_service: Callable[..., Service], backend: str | None) -> Service:
-    """An app on each backend with one user per role (responsible users at each authority)."""
-    svc = make_service(backend)
+def with_standard_users(svc: Service) -> Service:
+    """One user per role; responsible users at each authority; a second drafter."""
     for role in ROLES:
         if role == "responsible":
             svc.user("resp_top", role, "绝密")
@@ -185,21 +183,18 @@ def service(make_service: Callable[..., Service], backend: str | None) -> Servic
             svc.user(role, role)
     svc.user("drafter2", "drafter")
     return svc
+
+
+@pytest.fixture
+def service(make_service: Callable[..., Service], backend: str | None) -> Service:
+    """An app on each backend with one user per role (responsible users at each authority)."""
+    return with_standard_users(make_service(backend))
 
 
 @pytest.fixture
 def sqlite_service(make_service: Callable[..., Service]) -> Service:
     """Like ``service`` but on SQLite only (for tests whose logic does not depend on the backend)."""
-    svc = make_service(None)
-    for role in ROLES:
-        if role == "responsible":
-            svc.user("resp_top", role, "绝密")
-            svc.user("resp_mid", role, "机密")
-            svc.user("resp_low", role, "秘密")
-        else:
-            svc.user(role, role)
-    svc.user("drafter2", "drafter")
-    return svc
+    return with_standard_users(make_service(None))
 
 
 @pytest.fixture
