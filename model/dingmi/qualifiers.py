@@ -54,13 +54,6 @@ class EntryQualifiers:
     max_precision: tuple[float, str] | None = None  # value, unit: doc precision must be at least this good
     scales: list[tuple[float, float]] = field(default_factory=list)  # allowed denominator ranges
 
-    def any(self) -> bool:
-        """True when the entry has at least one qualifier."""
-        return bool(
-            self.before_use or self.after_use or self.unpublished or self.not_implemented or self.undecided
-            or self.harm or self.tiers or self.military_in or self.military_out or self.min_area
-            or self.max_precision or self.scales
-        )
 
 
 def _scale_ranges(text: str) -> list[tuple[float, float]]:
@@ -247,11 +240,6 @@ class DocState:
     def public_notice(self) -> bool:
         return bool(_PUBLIC_NOTICE.search(self.norm) or _PUBLIC_NOTICE.search(normalize(self.header.title)))
 
-    def signals(self) -> dict[str, object]:
-        """Every signal, for debugging and review exports."""
-        names = ("published", "not_published", "before_use", "after_use", "undecided", "harm", "tiers",
-                 "military", "military_neg", "areas", "precisions", "scales", "public_notice")
-        return {n: getattr(self, n) for n in names}
 
 
 _PUBLIC_NOTICE = re.compile(r"特此公告|特此通告|考生须知|报名(?:公告|通知|简章)|招生简章|欢迎[^。]{0,10}(?:报名|参加)")
