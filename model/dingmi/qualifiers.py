@@ -241,7 +241,6 @@ class DocState:
         return bool(_PUBLIC_NOTICE.search(self.norm) or _PUBLIC_NOTICE.search(normalize(self.header.title)))
 
 
-
 _PUBLIC_NOTICE = re.compile(r"特此公告|特此通告|考生须知|报名(?:公告|通知|简章)|招生简章|欢迎[^。]{0,10}(?:报名|参加)")
 
 
