@@ -152,6 +152,23 @@ class Decision(Base):
     expires_on: Mapped[date | None] = mapped_column(Date)
 
 
+class Escalation(Base):
+    """报请上级: a responsible person hands a suggestion to a named person with the authority to
+    decide it (migration 0004). Closed by that person's decision (``answer_decision_id``)."""
+
+    __tablename__ = "escalations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    suggestion_id: Mapped[int] = mapped_column(ForeignKey("suggestions.id"), index=True)
+    from_user: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    to_user: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer_decision_id: Mapped[int | None] = mapped_column(Integer)
+
+
 class AuditEvent(Base):
     """One event of the append-only, hash-chained audit log. Holds ids and hashes, never text."""
 

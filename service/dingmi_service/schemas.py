@@ -86,11 +86,17 @@ class DecisionCreate(BaseModel):
     action: Action = Field(description="confirm 确认建议；change 变更密级/期限/知悉范围；reject 确定为非密")
     level: Level | None = Field(default=None, description="change 时的密级")
     period: Annotated[Text, Field(max_length=32)] | None = Field(
-        default=None, description="change 时的保密期限，如“10年”"
+        default=None,
+        description="change 时的保密期限：“N年”“N个月”、解密时间“YYYY-MM-DD”或解密条件（如“启用前”）",
     )
     knowledge_scope: Annotated[Text, Field(max_length=2000)] = Field(default="", description="知悉范围")
     reason: Annotated[Text, Field(max_length=4000)] = Field(default="", description="理由；与建议不一致时必填")
-    basis_entry: Annotated[Text, Field(max_length=128)] | None = Field(default=None, description="定密依据的事项编号")
+    basis: Annotated[Text, Field(max_length=128)] | None = Field(
+        default=None, description="定密依据：已加载目录中的条目编号，或 unclear（不明确事项，报请确定）"
+    )
+    basis_entry: Annotated[Text, Field(max_length=128)] | None = Field(
+        default=None, description="旧名称，同 basis（两者都给出时必须相同）"
+    )
     supersedes: int | None = Field(
         default=None, ge=1, le=2**31 - 1, description="变更已有决定时，引用当前决定的编号（仅限 change）"
     )
@@ -107,12 +113,37 @@ class DecisionPublic(BaseModel):
     knowledge_scope: str
     reason: str
     basis_entry: str
+    basis: str = Field(default="", description="定密依据：条目编号、unclear（不明确事项）或空")
+    basis_text: str = Field(default="", description="定密依据的规定和条款，如《…》第三条（二）5.")
     status: Status
     decided_by: int
+    decided_by_name: str = Field(default="", description="定密责任人姓名")
     decided_at: datetime
     due_date: date | None
     expires_on: date | None
     supersedes: int | None
+
+
+class EscalationCreate(BaseModel):
+    """报请上级: to whom (a user name) and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: Annotated[Text, Field(min_length=1, max_length=64, description="接收人的用户名（有相应定密权限的定密责任人）")]
+    reason: Annotated[Text, Field(min_length=1, max_length=4000, description="报请理由")]
+
+
+class EscalationPublic(BaseModel):
+    """A 报请上级 and, once given, its answer."""
+
+    id: int
+    from_user: str
+    to: str
+    reason: str
+    created_at: datetime
+    due_date: date | None = Field(description="请在此日期前答复（10个工作日）")
+    answered_at: datetime | None
+    answer_decision_id: int | None
 
 
 class SuggestionPublic(BaseModel):
@@ -140,6 +171,7 @@ class SuggestionPublic(BaseModel):
     catalog_version: str
     due_date: date | None
     decision: DecisionPublic | None
+    escalation: EscalationPublic | None = Field(default=None, description="最近一次报请上级（未答复或已答复）")
     history: list[DecisionPublic] = Field(
         default_factory=list, description="全部决定（含被变更的），按时间顺序；仅在查看单条时返回"
     )

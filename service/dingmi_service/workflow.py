@@ -25,6 +25,10 @@ STATUSES: tuple[str, ...] = ("pending", "confirmed", "rejected", "escalated", "r
 ACTIONS: tuple[str, ...] = ("confirm", "change", "reject")
 
 _PERIOD_RE = re.compile(r"^(\d{1,3})(年|个月|月|天|日)$")
+_DATE_RE = re.compile(r"^(\d{4})(?:-|/|\.|年)(\d{1,2})(?:-|/|\.|月)(\d{1,2})日?$")
+_DATE_LIKE_RE = re.compile(r"^\d{4}\D\d{1,2}\D\d{1,2}\D?$")  # a date that does not exist (2027-02-30)
+_NUMERAL_DURATION_RE = re.compile(r"^[一二三四五六七八九十百两]+(年|个月|月|天|日)$")
+MAX_CONDITION_CHARS = 30
 
 
 class DecisionRefused(Exception):
@@ -82,13 +86,57 @@ def parse_period(period: str) -> tuple[int, str] | None:
     return int(match.group(1)), unit
 
 
-def normalize_period(level: str, period: str | None, suggested_period: str) -> str:
-    """Validate a period chosen for ``level``; default to the legal maximum when none is given."""
+def parse_period_date(period: str) -> date | None:
+    """解密时间: ``"2027-06-30"`` or ``"2027年6月30日"`` → the date; ``None`` otherwise."""
+    match = _DATE_RE.match(period.strip())
+    if not match:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def period_text(day: date) -> str:
+    """A 解密时间 as printed in the marking: ``2027年6月30日``."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def period_kind(period: str) -> str:
+    """``duration`` (N年/N个月/N天), ``date`` (解密时间), ``long`` (长期), ``condition`` (解密条件) or ""."""
+    if not period:
+        return ""
+    if period == "长期":
+        return "long"
+    if parse_period(period) is not None:
+        return "duration"
+    return "date" if parse_period_date(period) is not None else "condition"
+
+
+def _condition(level: str, period: str) -> str:
+    """Validate a 解密条件 such as 启用前 or 考试结束前."""
+    if _NUMERAL_DURATION_RE.match(period):
+        raise DecisionInvalid("保密期限请用阿拉伯数字书写，如“10年”“6个月”")
+    if re.fullmatch(r"[\d\s./-]+", period) or _DATE_LIKE_RE.match(period):
+        raise DecisionInvalid("保密期限格式应为“N年”“N个月”、解密时间“YYYY-MM-DD”或解密条件（如“启用前”）")
+    if not re.search(r"[\u4e00-\u9fff]", period) or "★" in period or any(ord(c) < 32 for c in period):
+        raise DecisionInvalid("解密条件应为中文表述，如“启用前”“考试结束前”，不得含有“★”或控制字符")
+    if len(period) > MAX_CONDITION_CHARS:
+        raise DecisionInvalid(f"解密条件不得超过{MAX_CONDITION_CHARS}个字")
+    return period
+
+
+def normalize_period(level: str, period: str | None, suggested_period: str, today: date | None = None) -> str:
+    """Validate a period chosen for ``level``; default to the legal maximum when none is given.
+
+    Accepts a duration (``N年``, ``N个月``, ``N天``), a 解密时间 (``YYYY-MM-DD``, stored as
+    ``2027年6月30日``), 长期 where the scope says so, or a 解密条件 text (``启用前``).
+    """
     if not is_secret(level):
         if period:
             raise DecisionInvalid(f"{level}事项不是国家秘密，不设保密期限")
         return ""
-    period = (period or "").strip()
+    period = re.sub(r"\s+", "", period or "")
     max_years = MAX_PERIOD_YEARS[level]
     if not period:
         return f"{max_years}年"
@@ -96,9 +144,19 @@ def normalize_period(level: str, period: str | None, suggested_period: str) -> s
         if suggested_period != "长期":
             raise DecisionInvalid("除保密事项范围有明确规定外，保密期限不得确定为长期")
         return period
+    day = parse_period_date(period)
+    if day is not None:
+        if today is not None and day <= today:
+            raise DecisionInvalid("解密时间应晚于定密之日")
+        latest = expiry_date(today, f"{max_years}年") if today is not None else None
+        if latest is not None and day > latest:
+            raise DecisionInvalid(f"{level}级国家秘密的保密期限不得超过{max_years}年，解密时间过晚")
+        return period_text(day)
     parsed = parse_period(period)
-    if parsed is None or parsed[0] == 0:
-        raise DecisionInvalid("保密期限格式应为“N年”“N个月”“N天”或“长期”")
+    if parsed is None:
+        return _condition(level, period)
+    if parsed[0] == 0:
+        raise DecisionInvalid("保密期限格式应为“N年”“N个月”“N天”，N 不能为 0")
     n, unit = parsed
     days = {"年": 365 * n, "个月": 30 * n, "天": n}[unit]
     if days > 365 * max_years:
@@ -126,7 +184,11 @@ def is_workday(day: date) -> bool:
 
 
 def expiry_date(decided_on: date, period: str) -> date | None:
-    """Date the period ends (None for 长期, 非密/内部 or a period that is not a duration)."""
+    """Date the period ends: a duration from ``decided_on`` or a 解密时间; None for 长期, a 解密条件,
+    非密/内部."""
+    day = parse_period_date(period)
+    if day is not None:
+        return day
     parsed = parse_period(period)
     if parsed is None:
         return None
@@ -204,7 +266,7 @@ def decide(
         if not request.level:
             raise DecisionInvalid("变更决定必须给出密级（level）")
         level = request.level
-        period = normalize_period(level, request.period, suggestion.period)
+        period = normalize_period(level, request.period, suggestion.period, today)
     else:  # pragma: no cover - the schema restricts actions
         raise DecisionInvalid("未知的决定类型")
 

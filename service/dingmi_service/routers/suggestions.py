@@ -11,23 +11,27 @@ from typing import Annotated, Any
 from dingmi.errors import ReadError
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import audit, suggester
+from .. import audit, exports, suggester
 from ..accounts import get_org
+from ..basis import UNCLEAR, cite
 from ..deps import ClockDep, DbDep, EngineDep, SettingsDep
 from ..errors import ApiError, conflict, forbidden, not_found, too_large, unprocessable, unsupported_type
 from ..limits import BodyTooLarge
-from ..models import Decision, OrgProfile, Suggestion, utcnow
+from ..models import Decision, Escalation, OrgProfile, Suggestion, User, utcnow
 from ..schemas import (
     ERROR_RESPONSES,
     DecisionCreate,
     DecisionPublic,
     ErrorBody,
+    EscalationCreate,
+    EscalationPublic,
     Status,
     SuggestionCreate,
     SuggestionPage,
@@ -39,9 +43,12 @@ from ..workflow import (
     DecisionInvalid,
     DecisionRefused,
     SuggestedClassification,
+    add_working_days,
     china_today,
     decide,
+    is_secret,
     org_ceiling,
+    rank,
 )
 
 router = APIRouter(prefix="/v1/suggestions", tags=["建议与决定"], responses=ERROR_RESPONSES)
@@ -55,6 +62,9 @@ IdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="建议编号")]
 Submitter = Annotated[Principal, Depends(require("drafter", "responsible"))]
 Reviewer = Annotated[Principal, Depends(require("drafter", "responsible"))]
 Responsible = Annotated[Principal, Depends(require("responsible"))]
+Keeper = Annotated[Principal, Depends(require("drafter", "responsible", "archivist"))]
+ESCALATION_WORKING_DAYS = 10
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @dataclass(frozen=True)
@@ -165,10 +175,25 @@ def _engine_authority(org: OrgProfile | None, today: Any) -> str | None:
     return ceiling or org.level
 
 
+@dataclass(frozen=True)
+class Context:
+    """What the API model needs beyond the rows: user names, the catalog, the last 报请上级."""
+
+    names: dict[int, str]
+    engine: Any = None
+    escalation: Escalation | None = None
+
+
 def to_public(
-    row: Suggestion, decision: Decision | None, *, with_text: bool, history: list[Decision] | None = None
+    row: Suggestion,
+    decision: Decision | None,
+    *,
+    with_text: bool,
+    history: list[Decision] | None = None,
+    context: Context | None = None,
 ) -> SuggestionPublic:
     """Stored rows → API model."""
+    ctx = context or Context(names={})
     result = row.result or {}
     return SuggestionPublic(
         id=row.id,
@@ -192,14 +217,16 @@ def to_public(
         model_version=row.model_version,
         catalog_version=row.catalog_version,
         due_date=row.due_date,
-        decision=decision_public(decision) if decision else None,
-        history=[decision_public(d) for d in history or []],
+        decision=decision_public(decision, ctx) if decision else None,
+        escalation=escalation_public(ctx.escalation, ctx) if ctx.escalation else None,
+        history=[decision_public(d, ctx) for d in history or []],
         text=row.text if with_text else None,
     )
 
 
-def decision_public(d: Decision) -> DecisionPublic:
+def decision_public(d: Decision, ctx: Context | None = None) -> DecisionPublic:
     """Stored decision → API model."""
+    ctx = ctx or Context(names={})
     return DecisionPublic(
         id=d.id,
         action=d.action,  # type: ignore[arg-type]
@@ -209,13 +236,49 @@ def decision_public(d: Decision) -> DecisionPublic:
         knowledge_scope=d.knowledge_scope,
         reason=d.reason,
         basis_entry=d.basis_entry,
+        basis=d.basis_entry,
+        basis_text=cite(ctx.engine, d.basis_entry),
         status=d.status,  # type: ignore[arg-type]
         decided_by=d.decided_by,
+        decided_by_name=ctx.names.get(d.decided_by, ""),
         decided_at=d.decided_at,
         due_date=d.due_date,
         expires_on=d.expires_on,
         supersedes=d.supersedes_id,
     )
+
+
+def escalation_public(e: Escalation, ctx: Context) -> EscalationPublic:
+    """Stored 报请上级 → API model."""
+    return EscalationPublic(
+        id=e.id,
+        from_user=ctx.names.get(e.from_user, str(e.from_user)),
+        to=ctx.names.get(e.to_user, str(e.to_user)),
+        reason=e.reason,
+        created_at=e.created_at,
+        due_date=e.due_date,
+        answered_at=e.answered_at,
+        answer_decision_id=e.answer_decision_id,
+    )
+
+
+def user_names(session: Any) -> dict[int, str]:
+    """Every user's name by id."""
+    return dict(session.execute(select(User.id, User.name)).all())  # type: ignore[arg-type]
+
+
+def decisions_of(session: Any, suggestion_id: int) -> list[Decision]:
+    """Every decision on a suggestion, oldest first."""
+    return list(
+        session.execute(select(Decision).where(Decision.suggestion_id == suggestion_id).order_by(Decision.id)).scalars()
+    )
+
+
+def last_escalation(session: Any, suggestion_id: int) -> Escalation | None:
+    """The latest 报请上级 of a suggestion (answered or not)."""
+    return session.execute(
+        select(Escalation).where(Escalation.suggestion_id == suggestion_id).order_by(Escalation.id.desc()).limit(1)
+    ).scalar()
 
 
 @router.post(
@@ -321,15 +384,15 @@ def _visible(principal: Principal, row: Suggestion | None) -> Suggestion:
     summary="查看一条建议",
     responses={404: {"model": ErrorBody}},
 )
-def get_suggestion(suggestion_id: IdPath, principal: Reviewer, db: DbDep) -> SuggestionPublic:
-    """One suggestion with its current decision, every decision in order and, if stored, the full text."""
+def get_suggestion(suggestion_id: IdPath, principal: Reviewer, db: DbDep, engine: EngineDep) -> SuggestionPublic:
+    """One suggestion with its current decision (``decision``: the decided level, period, marking and
+    basis; null before), its last 报请上级, every decision in order and, if stored, the full text."""
     with db.read() as session:
         row = _visible(principal, session.get(Suggestion, suggestion_id))
-        history = list(
-            session.execute(select(Decision).where(Decision.suggestion_id == row.id).order_by(Decision.id)).scalars()
-        )
+        history = decisions_of(session, row.id)
+        ctx = Context(names=user_names(session), engine=engine, escalation=last_escalation(session, row.id))
     current = next((d for d in history if d.id == row.decision_id), None)
-    return to_public(row, current, with_text=True, history=history)
+    return to_public(row, current, with_text=True, history=history, context=ctx)
 
 
 @router.post(
@@ -350,10 +413,7 @@ def decide_suggestion(
     ``escalated``. A secret ``unclear_matter``: ``reported``, due in 10 working days. An item already
     decided: 409, unless this is a ``change`` whose ``supersedes`` names the current decision.
     """
-    if body.basis_entry:
-        known = suggester.entry_ids(engine)
-        if known and body.basis_entry not in known:
-            raise unprocessable(f"定密依据“{body.basis_entry}”不在保密事项目录中")
+    basis = _basis_of(body, engine)
     now = clock()
     today = china_today(now)
     try:
@@ -364,6 +424,13 @@ def decide_suggestion(
             if row.submitted_by == principal.id:
                 raise forbidden("不得审核批准自己提交的文件，请由其他定密责任人决定", code="DM432")
             _check_sequence(row, body)
+            open_escalation = _open_escalation(session, row.id)
+            if open_escalation is not None and open_escalation.to_user != principal.id:
+                to = session.get(User, open_escalation.to_user)
+                raise conflict(f"该建议已报请“{to.name if to else open_escalation.to_user}”确定，只能由其作出决定")
+            flags = tuple(row.flags or ())
+            if basis == UNCLEAR and "unclear_matter" not in flags:
+                flags += ("unclear_matter",)  # chosen as 不明确事项: reported, 10 working days
             org = get_org(session)
             ceiling = org_ceiling(org.level, org.authorized_level, org.authorized_until, today) if org else None
             try:
@@ -371,7 +438,7 @@ def decide_suggestion(
                     SuggestedClassification(
                         level=row.level,
                         period=row.period,
-                        flags=tuple(row.flags or ()),
+                        flags=flags,
                         entry_levels=tuple(
                             (str(e.get("id", "")), str(e.get("level", "")))
                             for e in (row.result or {}).get("entries", [])
@@ -382,7 +449,7 @@ def decide_suggestion(
                         level=body.level,
                         period=body.period,
                         reason=body.reason,
-                        basis_entry=body.basis_entry,
+                        basis_entry=basis,
                     ),
                     person_ceiling=principal.authority,
                     org_level_set=org is not None,
@@ -414,6 +481,9 @@ def decide_suggestion(
             row.status = outcome.status
             row.decision_id = decision.id
             row.due_date = outcome.due_date
+            if open_escalation is not None:
+                open_escalation.answered_at = now
+                open_escalation.answer_decision_id = decision.id
             audit.record(
                 db,
                 session,
@@ -428,14 +498,43 @@ def decide_suggestion(
                     "period": outcome.period,
                     "status": outcome.status,
                     "supersedes": body.supersedes,
+                    "basis": outcome.basis_entry,
+                    "answers_escalation": open_escalation.id if open_escalation is not None else None,
                     "due_date": outcome.due_date.isoformat() if outcome.due_date else None,
                     "reason_sha256": audit.text_hash(body.reason) if body.reason else None,
                     "scope_sha256": audit.text_hash(body.knowledge_scope) if body.knowledge_scope else None,
                 },
             )
+        with db.read() as session:
+            ctx = Context(names=user_names(session), engine=engine, escalation=last_escalation(session, row.id))
     except IntegrityError:  # a concurrent decision won the race
         raise conflict("该建议已由他人作出决定，请刷新后重试") from None
-    return to_public(row, decision, with_text=True)
+    return to_public(row, decision, with_text=True, context=ctx)
+
+
+def _basis_of(body: DecisionCreate, engine: Any) -> str | None:
+    """``basis`` (or its old name ``basis_entry``): a loaded entry id or ``unclear``; 422 otherwise."""
+    if body.basis and body.basis_entry and body.basis != body.basis_entry:
+        raise unprocessable("basis 与 basis_entry 不一致，请只给出 basis")
+    basis = (body.basis or body.basis_entry or "").strip()
+    if not basis:
+        return None
+    if basis == UNCLEAR:
+        return basis
+    known = suggester.entry_ids(engine)
+    if known and basis not in known:
+        raise unprocessable(f"定密依据“{basis}”不在已加载的保密事项目录中；不明确事项请选择 unclear")
+    return basis
+
+
+def _open_escalation(session: Any, suggestion_id: int) -> Escalation | None:
+    """The unanswered 报请上级 of a suggestion, if any."""
+    return session.execute(
+        select(Escalation)
+        .where(Escalation.suggestion_id == suggestion_id, Escalation.answered_at.is_(None))
+        .order_by(Escalation.id.desc())
+        .limit(1)
+    ).scalar()
 
 
 def _check_sequence(row: Suggestion, body: DecisionCreate) -> None:
@@ -455,3 +554,139 @@ def _check_sequence(row: Suggestion, body: DecisionCreate) -> None:
         raise unprocessable("变更已有决定必须使用 action=change")
     if not body.reason.strip():
         raise unprocessable("变更已有决定必须说明理由（reason）")
+
+
+@router.post(
+    "/{suggestion_id}/escalation",
+    response_model=SuggestionPublic,
+    summary="报请上级（指定接收人）",
+    responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}},
+)
+def escalate_suggestion(
+    suggestion_id: IdPath,
+    body: EscalationCreate,
+    principal: Responsible,
+    db: DbDep,
+    engine: EngineDep,
+    clock: ClockDep,
+) -> SuggestionPublic:
+    """Hand an undecided (or provisionally escalated) item to a named 定密责任人 whose authority covers
+    it, with the reason; status ``escalated``, answer due in 10 working days. The recipient answers
+    with a normal decision (only they may, until they answer or pass it on)."""
+    now = clock()
+    try:
+        with db.write() as session:
+            row = session.execute(select(Suggestion).where(Suggestion.id == suggestion_id).with_for_update()).scalar()
+            if row is None:
+                raise not_found("未找到该建议")
+            if row.status not in ("pending", "escalated"):
+                raise conflict("该建议已有定密决定，无需报请上级；如需变更请作出变更决定")
+            current = _open_escalation(session, row.id)
+            if current is not None and current.to_user != principal.id:
+                raise conflict("该建议已报请其他定密责任人确定，只能由其转报")
+            recipient = session.execute(select(User).where(User.name == body.to.strip())).scalar()
+            _check_recipient(recipient, principal, row, session)
+            assert recipient is not None
+            escalation = Escalation(
+                suggestion_id=row.id,
+                from_user=principal.id,
+                to_user=recipient.id,
+                reason=body.reason.strip(),
+                created_at=now,
+                due_date=add_working_days(china_today(now), ESCALATION_WORKING_DAYS),
+            )
+            if current is not None:  # passed on upward: the earlier one is closed without a decision
+                current.answered_at = now
+            session.add(escalation)
+            session.flush()
+            row.status = "escalated"
+            audit.record(
+                db,
+                session,
+                "suggestion.escalated",
+                actor_id=principal.id,
+                object_type="suggestion",
+                object_id=row.id,
+                detail={
+                    "escalation_id": escalation.id,
+                    "to": recipient.id,
+                    "due_date": escalation.due_date.isoformat() if escalation.due_date else None,
+                    "reason_sha256": audit.text_hash(escalation.reason),
+                },
+            )
+        with db.read() as session:
+            history = decisions_of(session, row.id)
+            ctx = Context(names=user_names(session), engine=engine, escalation=escalation)
+    except IntegrityError:
+        raise conflict("该建议刚被他人处理，请刷新后重试") from None
+    current_decision = next((d for d in history if d.id == row.decision_id), None)
+    return to_public(row, current_decision, with_text=True, history=history, context=ctx)
+
+
+def _check_recipient(recipient: User | None, principal: Principal, row: Suggestion, session: Any) -> None:
+    """The recipient must be another active 定密责任人 whose authority covers the item."""
+    if recipient is None or not recipient.active:
+        raise unprocessable("接收人不存在或已停用，请填写有相应定密权限的定密责任人的用户名")
+    if recipient.role != "responsible":
+        raise unprocessable(f"接收人“{recipient.name}”不是定密责任人")
+    if recipient.id == principal.id:
+        raise unprocessable("不能报请本人确定")
+    if recipient.id == row.submitted_by:
+        raise unprocessable(f"“{recipient.name}”是该文件的提交人，不能审核本人提交的文件")
+    needed = row.level
+    decision = session.get(Decision, row.decision_id) if row.decision_id else None
+    if decision is not None and rank(decision.level) > rank(needed):
+        needed = decision.level
+    if is_secret(needed) and (recipient.authority is None or rank(recipient.authority) < rank(needed)):
+        raise unprocessable(
+            f"接收人“{recipient.name}”的定密权限（{recipient.authority or '无'}）低于拟定密级（{needed}），"
+            "请报请有相应定密权限的定密责任人"
+        )
+
+
+def _export_rows(principal: Principal, db: Any, suggestion_id: int) -> tuple[Suggestion, Decision | None, Any]:
+    """The item, its current decision and the names the exports print; drafters only their own."""
+    with db.read() as session:
+        row = session.get(Suggestion, suggestion_id)
+        if row is None or (principal.role == "drafter" and row.submitted_by != principal.id):
+            raise not_found("未找到该建议")
+        decision = session.get(Decision, row.decision_id) if row.decision_id else None
+        names = user_names(session)
+    return row, decision, names
+
+
+def _docx(data: bytes, name: str) -> Response:
+    return Response(
+        content=data,
+        media_type=DOCX_TYPE,
+        headers={"Content-Disposition": f"attachment; filename=\"{name}\"", "Cache-Control": "no-store"},
+    )
+
+
+@router.get(
+    "/{suggestion_id}/marked.docx",
+    summary="导出标注国家秘密标志的文件（.docx）",
+    response_class=Response,
+    responses={200: {"content": {DOCX_TYPE: {}}}, 404: {"model": ErrorBody}, 409: {"model": ErrorBody}},
+)
+def marked_docx(suggestion_id: IdPath, principal: Keeper, db: DbDep) -> Response:
+    """The document with 份号 / 密级★期限 / 紧急程度 on lines 1–3 (GB/T 9704-2012) and the marking in
+    every page's header. Needs a decision and the stored full text."""
+    row, decision, _names = _export_rows(principal, db, suggestion_id)
+    if decision is None:
+        raise conflict("尚未作出定密决定，不能导出标注后的文件")
+    if not row.text:
+        raise conflict("服务未保存该文件的全文（只保存哈希），无法导出标注后的文件")
+    return _docx(exports.marked_document(row, decision), f"marked-{row.id}.docx")
+
+
+@router.get(
+    "/{suggestion_id}/approval.docx",
+    summary="导出定密审批表（.docx）",
+    response_class=Response,
+    responses={200: {"content": {DOCX_TYPE: {}}}, 404: {"model": ErrorBody}},
+)
+def approval_docx(suggestion_id: IdPath, principal: Keeper, db: DbDep, engine: EngineDep) -> Response:
+    """定密审批表: 承办人, 拟定密级/期限/知悉范围, 定密依据, 系统建议, 定密责任人意见 and date."""
+    row, decision, names = _export_rows(principal, db, suggestion_id)
+    return _docx(exports.approval_form(row, decision, names, engine), f"approval-{row.id}.docx")
