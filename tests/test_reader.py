@@ -34,7 +34,10 @@ def _code(excinfo: pytest.ExceptionInfo[ReadError]) -> str:
 
 
 def test_supported_suffixes() -> None:
-    assert SUPPORTED_SUFFIXES == frozenset({".txt", ".md", ".html", ".htm", ".docx", ".pdf"})
+    assert SUPPORTED_SUFFIXES == frozenset(
+        {".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".ofd", ".doc", ".wps",
+         ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
+    )
     assert MAX_BYTES == 50 * 1024 * 1024
 
 

@@ -19,6 +19,7 @@ FLAG_TEXT = {
     "marking_under": "文件已有标志低于内容应有的密级",
     "marking_over": "文件已有标志高于内容应有的密级",
     "exceeds_authority": "超出定密权限：先行采取保密措施，报请上级机关、单位确定",
+    "ocr": "正文由OCR从扫描件或图片识别得到，可能有识别错误，请对照原件核对（平均置信度见 text_source）",
 }
 
 

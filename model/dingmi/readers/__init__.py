@@ -1,0 +1,1 @@
+"""One module per input format; :mod:`dingmi.reader` chooses among them by file suffix."""
