@@ -107,15 +107,19 @@ def load_bundle(root: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
     """Verify, then load the learned scorer. Returns (LearnedScorer, meta)."""
     meta = verify(root)
     import joblib
-    import spacy
 
-    import dingmi.spacy_jieba  # noqa: F401  (registers the tokenizer before spacy.load)
     from dingmi.learned import LearnedScorer
 
     root = Path(root)
     parts = joblib.load(root / "pair_model.joblib")
-    nlp = spacy.load(root / "nlp") if (root / "nlp").is_dir() else None
-    scorer = LearnedScorer(parts["pair_model"], parts["vectorizer"], nlp, parts.get("calibrator"),
+    nlp = None
+    if (root / "nlp").is_dir():
+        import spacy
+
+        import dingmi.spacy_jieba  # noqa: F401  (registers the tokenizer before spacy.load)
+
+        nlp = spacy.load(root / "nlp")
+    scorer = LearnedScorer(parts["pair_model"], nlp, parts.get("calibrator"),
                            parts.get("learned_terms", {}), parts["threshold"], frozenset(parts["known_entries"]))
     return scorer, meta
 

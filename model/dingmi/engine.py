@@ -1,47 +1,55 @@
 """From a document to a classification suggestion with its basis.
 
-read → normalise (offsets kept) → header → sentences → scan & score entries → qualifiers →
-decide (highest matter, 派生, 不明确事项, authority) → explain.
+read → clean view (offsets kept) → normalise → header → passages with their scope → scan & score
+each entry on each passage (subject × disclosure × scoped qualifiers) → decide (highest matter,
+派生, 不明确事项, authority) → explain (evidence = the disclosing passages; lowering re-checked).
 """
 
 from __future__ import annotations
 
+import bisect
 import os
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from dingmi import __version__
 from dingmi.catalog import Catalog, load_default
 from dingmi.derive import SourceMarking, meta_score, secret_signals, source_markings, strongest
-from dingmi.explain import lowering_advice, rationale, unclear_report
+from dingmi.disclose import PassageSignals, disclosure, passage_signals
+from dingmi.explain import rationale, unclear_report
 from dingmi.header import Header, parse_header
 from dingmi.learned import DocFeatures, LearnedScorer
-from dingmi.levels import authority_ceiling, default_period, is_secret, marking, rank
-from dingmi.matcher import EntryMatch, Matcher
+from dingmi.levels import authority_ceiling, default_period, entry_period, is_secret, marking, rank
+from dingmi.matcher import DocContext, EntryMatch, Matcher
+from dingmi.passages import Passage, split_passages
 from dingmi.profiles import build_profiles, load_expert_profiles
 from dingmi.qualifiers import DocState, doc_state
-from dingmi.suggestion import EntryRef, Evidence, Suggestion
-from dingmi.text import Sentence, normalize, split_sentences
+from dingmi.suggestion import EntryRef, Evidence, Lowering, Suggestion
+from dingmi.text import normalize
+from dingmi.textview import TextView, make_view
 
 MATCH_THRESHOLD = 0.42   # an entry at or above this is a matter found in the document
-STRONG_OTHER = 0.6       # a higher-level entry beside the best one counts only from this score
-LEARNED_FROM = 0.1       # the learned scorer runs only where some entry is at least this close
-VETO_BELOW = 0.05        # a rule finding the learned scorer gives less than this is dropped
+LEARNED_FROM = 0.02      # the learned scorer runs only where some entry is at least this close
 REVIEW_BELOW = 0.6       # confidence below this asks for review
-MAX_CHARS = 2_000_000    # longer documents are scored on their first MAX_CHARS characters
+LOWERING_ROUNDS = 4      # how often lowering advice is re-checked and widened
 
 
 @dataclass
 class Analysis:
-    """Everything the engine reads off one document before deciding."""
+    """Everything the engine reads off one document before deciding (offsets index ``view.text``)."""
 
+    view: TextView
     norm: str
     header: Header
-    sentences: list[Sentence]
+    passages: list[Passage]
+    signals: list[PassageSignals]
     state: DocState
+    ctx: DocContext
     matches: list[EntryMatch]
     doc: DocFeatures
     source: SourceMarking | None
+    unclear: list[Passage]
 
 
 @dataclass
@@ -61,52 +69,68 @@ class Engine:
     """Loaded once; ``suggest`` is thread-safe and keeps no per-document state."""
 
     def __init__(self, catalog: Catalog, scorer: LearnedScorer | None = None, model_version: str = "",
-                 expert: dict[str, dict[str, list]] | None = None) -> None:
+                 expert: dict[str, dict[str, list]] | None = None, lexicon: bool = True) -> None:
         self.catalog = catalog
         self.scorer = scorer
         expert = load_expert_profiles() if expert is None else {k: dict(v) for k, v in expert.items()}
         for entry_id, terms in (scorer.learned_terms if scorer else {}).items():
             spec = expert.setdefault(entry_id, {})
             spec["terms"] = [*spec.get("terms", []), *terms]
-        self.matcher = Matcher(build_profiles(catalog, expert=expert))
+        self.matcher = Matcher(build_profiles(catalog, lexicon=None if lexicon else {}, expert=expert))
         self.model_version = model_version or f"rules-{__version__}"
 
     # ------------------------------------------------------------------ public
     def suggest(self, text: str, *, authority: str | None = None, title: str = "") -> Suggestion:
-        """Suggest level, period, marking, basis and evidence for one document."""
+        """Suggest level, period, marking, basis, evidence and lowering for one document."""
         ceiling = authority_ceiling(authority)
-        body = text[:MAX_CHARS]
-        a = self.analyse(body, title)
-        if self.scorer is not None and wants_learned(a.matches):
-            self.scorer.rescore(a.matches, a.norm, a.state, a.doc)
-        decision = self._decide(a)
-        return self._explain(body, a.header, decision, ceiling, authority)
+        a, decision = self._run(text, title)
+        suggestion = self._explain(text, a, decision, ceiling, authority)
+        suggestion.lowering = self._lowering(text, title, a, decision)
+        return suggestion
 
     # ------------------------------------------------------------------ steps
-    def analyse(self, body: str, title: str = "") -> Analysis:
-        """Normalise, read the header, split, scan and score every entry by the rules."""
-        norm = normalize(body)
-        header = parse_header(body, title)
-        sentences = split_sentences(norm)
-        state = doc_state(norm, header)
+    def _run(self, text: str, title: str) -> tuple[Analysis, Decision]:
+        a = self.analyse(text, title)
+        if self.scorer is not None and wants_learned(a.matches):
+            self.scorer.rescore(a.matches, a.ctx)
+        return a, self._decide(a)
+
+    def analyse(self, text: str, title: str = "") -> Analysis:
+        """Clean, normalise, read the header, split into passages, scan and score every entry."""
+        view = make_view(text)
+        norm = normalize(view.text)
+        header = parse_header(view.text, title)
+        passages = split_passages(norm)
+        signals = [passage_signals(p.text) for p in passages]
+        disclose = [disclosure(s, p.heading) for s, p in zip(signals, passages)]
+        title_norm = normalize(header.title)
         title_span = None
-        if header.title:
-            i = norm.find(normalize(header.title))
+        if title_norm:
+            i = norm.find(title_norm)
             if i >= 0:
-                title_span = (i, i + len(header.title))
-        matches = self.matcher.match(norm, sentences, state, title_span)
+                title_span = (i, i + len(title_norm))
+        sections: dict[int, list[str]] = defaultdict(lambda: [title_norm])
+        about: dict[int, list[bool]] = defaultdict(list)
+        by_section: dict[int, list[int]] = defaultdict(list)
+        for i, (p, sig) in enumerate(zip(passages, signals)):
+            sections[p.section].append(p.text)
+            if not p.heading:
+                about[p.section].append(sig.about)
+                by_section[p.section].append(i)
+        state = doc_state(norm, header)
+        ctx = DocContext(
+            norm, passages, signals, disclose, {k: "\n".join(v) for k, v in sections.items()}, header, state,
+            title_span, {k: sum(v) / len(v) for k, v in about.items() if v}, by_section,
+        )
+        matches = self.matcher.match(ctx)
         meta = meta_score(norm)
-        if meta >= 3:  # a document about secrecy work: damp weak matches
-            for m in matches:
-                m.score *= 0.45
-                m.rule_score = m.score
-            matches.sort(key=lambda m: (-m.score, m.entry_id))
-        signals, asked = secret_signals(norm)
-        source = strongest(source_markings(norm, header.marking_span))
-        doc = DocFeatures(meta, signals, asked, source is not None, len(norm))
+        signals_count, asked = secret_signals(norm)
+        source = strongest([m for m in source_markings(norm, header.marking_span) if not _about_at(m.start, passages, signals)])
+        doc = DocFeatures(meta, signals_count, asked, source is not None, len(norm))
         if self.scorer is not None and wants_learned(matches):
-            doc.p_secret, doc.p_internal = self.scorer.doc_probs(body)
-        return Analysis(norm, header, sentences, state, matches, doc, source)
+            doc.p_secret, doc.p_internal = self.scorer.doc_probs(view.text)
+        unclear = _unclear_passages(passages, signals)
+        return Analysis(view, norm, header, passages, signals, state, ctx, matches, doc, source, unclear)
 
     def _decide(self, a: Analysis) -> Decision:
         found = _matters(a.matches, self.scorer.threshold if self.scorer else None)
@@ -115,7 +139,7 @@ class Engine:
         period = ""
         if found:
             at_level = [m for m in found if m.level == level]
-            period = next((m.profile.entry.period for m in at_level if m.profile.entry.period), "")
+            period = next((p for m in at_level if (p := entry_period(m.profile.entry.text, m.profile.entry.period))), "")
             domains = {m.profile.entry.domain for m in found}
             if len(domains) > 1 and len({m.level for m in found}) > 1:
                 flags.append("conflict")
@@ -124,55 +148,87 @@ class Engine:
             decision.level, decision.period = a.source.level, a.source.period
             decision.source_level, decision.source_period = a.source.level, a.source.period
             flags.append("derived")
-        if not found and not a.source:
-            secret_like = a.doc.secret_words >= 2 or bool(a.doc.asked_level)
-            if secret_like and a.doc.meta < 3:
-                decision.level = a.doc.asked_level or "秘密"
-                flags.append("unclear_matter")
+        elif rank(level) < rank("秘密") and a.unclear and (a.doc.secret_words >= 2 or a.doc.asked_level):
+            decision.level = a.doc.asked_level or "秘密"  # 不明确事项: protect provisionally, report
+            decision.period = ""
+            flags.append("unclear_matter")
         return decision
 
-    def _explain(self, text: str, header: Header, d: Decision, ceiling: str | None, authority: str | None) -> Suggestion:
+    def _explain(self, text: str, a: Analysis, d: Decision, ceiling: str | None, authority: str | None) -> Suggestion:
         flags = list(d.flags)
         level = d.level
         period = d.period if "derived" in flags else default_period(level, d.period)
         confidence = self._confidence(d)
         if confidence < REVIEW_BELOW or "unclear_matter" in flags:
             flags.append("needs_review")
-        existing = header.existing()
+        existing = a.header.existing()
         if existing:
             diff = rank(existing.level) - rank(level)
             flags.append("marking_consistent" if diff == 0 else "marking_over" if diff > 0 else "marking_under")
         if ceiling is not None and is_secret(level) and rank(level) > rank(ceiling) and "derived" not in flags:
             flags.append("exceeds_authority")
-        evidence = [
-            Evidence(s.start, s.end, text[s.start : s.end], m.entry_id)
-            for m in (d.found or d.matches[:1] if level != "非密" else d.found)
-            for s in m.evidence
-        ]
-        evidence = _dedupe(evidence)
         entries = [
             EntryRef(m.entry_id, m.profile.entry.regulation, m.profile.entry.item, m.level, round(m.score, 4))
             for m in d.matches[:5]
             if m.score >= 0.1
         ]
+        header = a.header.to_dict()
+        if a.header.marking_span:
+            header["marking_span"] = list(a.view.to_original(*a.header.marking_span))
         suggestion = Suggestion(
             level=level,
             period=period,
             marking=marking(level, period),
             entries=entries,
-            evidence=evidence,
+            evidence=_evidence(text, a, d),
             rationale="",
             confidence=round(confidence, 3),
             flags=flags,
-            header=header.to_dict(),
+            header=header,
             model_version=self.model_version,
             catalog_version=self.catalog.version,
         )
-        suggestion.lowering = lowering_advice(d.found, level, text)
         if "unclear_matter" in flags:
-            suggestion.report = unclear_report(level, header, authority)
+            suggestion.report = unclear_report(level, a.header, authority)
         suggestion.rationale = rationale(suggestion, d, ceiling)
         return suggestion
+
+    def _lowering(self, text: str, title: str, a: Analysis, d: Decision) -> list[Lowering]:
+        """What to remove to go one level lower — re-checked: the engine is run again on the text
+        without those passages (widened while the level stays), and ``level_after`` is its answer."""
+        level = d.level
+        if rank(level) < rank("秘密") or "derived" in d.flags:
+            return []
+        spans = {(e.start, e.end): e for e in _evidence(text, a, d) if _evidence_level(e, d) == level}
+        level_after = level
+        for _ in range(LOWERING_ROUNDS):
+            if not spans:
+                break
+            cut, back = _delete(text, sorted(spans))
+            a2, d2 = self._run(cut, title)
+            level_after = d2.level
+            if rank(level_after) < rank(level):
+                break
+            more = [e for e in _evidence(cut, a2, d2) if _evidence_level(e, d2) == level]
+            added = False
+            for e in more:
+                s, t = back(e.start), back(e.end - 1) + 1
+                if (s, t) not in spans:
+                    spans[(s, t)] = Evidence(s, t, text[s:t], e.entry_id)
+                    added = True
+            if not added:
+                break
+        if not spans:
+            return []
+        remove = sorted(spans.values(), key=lambda e: e.start)
+        if rank(level_after) >= rank(level):
+            advice = f"删除上述{len(remove)}处{level}级密点后，经复核文件仍为{level_after}，需逐段脱密处理。"
+        else:
+            advice = (
+                f"删除或概括上述{len(remove)}处{level}级密点（例如只写工作安排、不写具体内容或数值）后，经复核"
+                + (f"文件可按{level_after}处理。" if level_after != "非密" else "文件可不再作为国家秘密（请复核是否属内部事项）。")
+            )
+        return [Lowering(level_after, remove, advice)]
 
     def _confidence(self, d: Decision) -> float:
         raw = raw_confidence(d)
@@ -185,32 +241,78 @@ def wants_learned(matches: list[EntryMatch]) -> bool:
 
 
 def _matters(matches: list[EntryMatch], learned_threshold: float | None = None) -> list[EntryMatch]:
-    """The matters found: the rules' best entry plus others strong in their own right, and any entry
-    the learned scorer is confident about. The scorer may add what the rules missed (P ≥ threshold)
-    and may veto a rule finding only when it is nearly certain it is wrong (P < VETO_BELOW) and was
-    trained on examples of that entry: an organisation's new entries are never vetoed.
+    """The matters found. An entry counts when its best passage is at or above the threshold — the
+    learned scorer's P where it scored the entry, else the rule score. A passage instantiates one
+    matter, so where several entries claim the same best passage only the best-supported one counts
+    (最小化、精准化): a higher-level second matter needs its own disclosing passage."""
+    def found(m: EntryMatch) -> bool:
+        if learned_threshold is not None and m.prob is not None:
+            return m.prob >= learned_threshold
+        return m.rule_score >= MATCH_THRESHOLD
 
-    An entry of a higher level than the best one must be nearly as well supported, so a
-    weak higher-level candidate does not raise the level (最小化、精准化).
-    """
-    by_rule = sorted((m for m in matches if m.rule_score >= MATCH_THRESHOLD and not _vetoed(m)),
-                     key=lambda m: -m.rule_score)
-    out: list[EntryMatch] = []
-    if by_rule:
-        best = by_rule[0]
-        out.append(best)
-        for m in by_rule[1:]:
-            if rank(m.level) > rank(best.level) and m.rule_score < max(STRONG_OTHER, 0.75 * best.rule_score):
-                continue
-            out.append(m)
-    if learned_threshold is not None:
-        out += [m for m in matches if m.prob is not None and m.prob >= learned_threshold and m not in out]
-    out.sort(key=lambda m: (-m.score, m.entry_id))
-    return out
+    by_passage: dict[int, EntryMatch] = {}
+    for m in sorted((m for m in matches if found(m)), key=lambda m: (-m.score, m.entry_id)):
+        by_passage.setdefault(m.best, m)
+    return sorted(by_passage.values(), key=lambda m: (-m.score, m.entry_id))
 
 
-def _vetoed(m: EntryMatch) -> bool:
-    return m.vetoable and m.prob is not None and m.prob < VETO_BELOW
+def _evidence(text: str, a: Analysis, d: Decision) -> list[Evidence]:
+    """The 密点 in original offsets: the disclosing passages of each matter found; for a 不明确事项 the
+    concrete passages handled as secret; for a derived document without a matching entry the
+    concrete passages after the source marking."""
+    items: list[tuple[Passage, str]] = [(p, m.entry_id) for m in d.found for p in m.evidence]
+    if "unclear_matter" in d.flags:
+        items = [(p, "") for p in a.unclear]
+    elif "derived" in d.flags and not items and a.source:
+        items = [(p, "") for p, sig in zip(a.passages, a.signals)
+                 if p.start > a.source.end and not p.heading and sig.concrete >= 0.5 and not sig.about][:5]
+    out: dict[tuple[int, int], Evidence] = {}
+    for p, entry_id in sorted(items, key=lambda x: x[0].start):
+        s, t = a.view.to_original(p.start, p.end)
+        out.setdefault((s, t), Evidence(s, t, text[s:t], entry_id))
+    return list(out.values())
+
+
+def _evidence_level(e: Evidence, d: Decision) -> str:
+    levels = {m.entry_id: m.level for m in d.found}
+    return levels.get(e.entry_id, d.level)
+
+
+def _delete(text: str, spans: list[tuple[int, int]]) -> tuple[str, Callable[[int], int]]:
+    """The text without the spans, and a map from offsets in the result back to the original."""
+    pieces, starts, kept = [], [], 0
+    pos = 0
+    for s, t in spans:
+        s = max(s, pos)
+        if s > pos:
+            pieces.append(text[pos:s])
+            starts.append((kept, pos))
+            kept += s - pos
+        pos = max(pos, t)
+    pieces.append(text[pos:])
+    starts.append((kept, pos))
+
+    def back(i: int) -> int:
+        j = bisect.bisect_right([k for k, _ in starts], i) - 1
+        k, o = starts[max(j, 0)]
+        return o + (i - k)
+
+    return "".join(pieces), back
+
+
+def _about_at(pos: int, passages: list[Passage], signals: list[PassageSignals]) -> bool:
+    """Whether the passage at ``pos`` speaks about secrecy (a marking quoted as an example)."""
+    for p, sig in zip(passages, signals):
+        if p.start <= pos < p.end:
+            return sig.about
+    return False
+
+
+def _unclear_passages(passages: list[Passage], signals: list[PassageSignals]) -> list[Passage]:
+    """Concrete passages in a section whose wording handles them as secret (尚未公布、严格控制知悉范围…)."""
+    handled = {p.section for p, sig in zip(passages, signals) if sig.handling and not sig.about}
+    return [p for p, sig in zip(passages, signals)
+            if p.section in handled and not p.heading and sig.concrete >= 0.5 and not sig.about and not sig.mention]
 
 
 def raw_confidence(d: Decision) -> float:
@@ -226,21 +328,13 @@ def raw_confidence(d: Decision) -> float:
     return max(0.35, min(0.97, 0.45 + 0.6 * (top - MATCH_THRESHOLD) + 0.5 * (top - second)))
 
 
-def _dedupe(evidence: list[Evidence]) -> list[Evidence]:
-    seen: set[tuple[int, int]] = set()
-    out = []
-    for e in sorted(evidence, key=lambda e: (e.start, e.entry_id)):
-        if (e.start, e.end) not in seen:
-            seen.add((e.start, e.end))
-            out.append(e)
-    return out
-
-
-def load_engine(catalog_paths: Sequence[str | os.PathLike[str]] = (), bundle: str | os.PathLike[str] | None = None) -> Engine:
-    """The shipped catalog plus organisation catalogs; with a bundle, its learned scorer too."""
+def load_engine(catalog_paths: Sequence[str | os.PathLike[str]] = (), bundle: str | os.PathLike[str] | None = None,
+                expert_edits: bool = True) -> Engine:
+    """The shipped catalog plus organisation catalogs; with a bundle, its learned scorer too.
+    ``expert_edits=False`` leaves out the optional expert edits (what any new catalog gets)."""
     catalog = load_default(catalog_paths)
     if bundle is None:
-        return Engine(catalog)
+        return Engine(catalog, expert=None if expert_edits else {}, lexicon=expert_edits)
     from dingmi.bundle import load_bundle
 
     scorer, meta = load_bundle(bundle)

@@ -156,3 +156,78 @@ def iter_jsonl(lines: Iterable[str]) -> Iterable[tuple[int, str]]:
     for i, line in enumerate(lines, start=1):
         if line.strip():
             yield i, line
+
+
+# ---------------------------------------------------------------- 密点 (passages) and robustness
+
+
+def read_passages(path: str | Path) -> dict[str, list[dict[str, Any]]]:
+    """Annotated 密点 per document id (format of the shared ``passages.jsonl``)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for _, line in iter_jsonl(Path(path).read_text(encoding="utf-8").splitlines()):
+        row = json.loads(line)
+        out[row["id"]] = row["passages"]
+    return out
+
+
+def passage_scores(rows: list[dict[str, Any]], evidence: list[list[tuple[int, int]]],
+                   passages: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Evidence precision (share of evidence spans overlapping an annotated passage) and passage recall
+    (share of passages some evidence span overlaps), pooled over the annotated documents."""
+    spans_total = spans_hit = pass_total = pass_hit = 0
+    for row, spans in zip(rows, evidence):
+        gold = passages.get(row["id"])
+        if gold is None:
+            continue
+        text = row["text"]
+        gold_spans = [(text.index(p["text"]), text.index(p["text"]) + len(p["text"])) for p in gold]
+        spans_total += len(spans)
+        spans_hit += sum(any(a < d and c < b for c, d in gold_spans) for a, b in spans)
+        pass_total += len(gold_spans)
+        pass_hit += sum(any(a < d and c < b for a, b in spans) for c, d in gold_spans)
+    return {
+        "evidence_precision": spans_hit / spans_total if spans_total else 0.0,
+        "passage_recall": pass_hit / pass_total if pass_total else 0.0,
+        "evidence_spans": spans_total,
+        "passages": pass_total,
+    }
+
+
+def insert_invisible(text: str, char: str = "\u200b") -> str:
+    """A zero-width character after every character (text pasted from web pages)."""
+    return "".join(c + char for c in text)
+
+
+def reflow(text: str, width: int = 23) -> str:
+    """A hard line break every ``width`` characters and a page-number line every 30 lines (PDF paste)."""
+    flat = text.replace("\n", "")
+    lines = [flat[i : i + width] for i in range(0, len(flat), width)]
+    out = []
+    for i, line in enumerate(lines, start=1):
+        out.append(line)
+        if i % 30 == 0:
+            out.append(f"- {i // 30} -")
+    return "\n".join(out)
+
+
+def robustness(suggest: Callable[[str], Any], rows: list[dict[str, Any]], public: list[str]) -> dict[str, Any]:
+    """The metamorphic properties over every secret document: appending two public documents never
+    lowers the level; zero-width characters and PDF reflow change nothing; deleting the spans that
+    ``lowering`` names gives the promised level."""
+    counts: dict[str, list[bool]] = defaultdict(list)
+    secret = [r for r in rows if rank(r["expected_level"]) >= rank("秘密")]
+    for i, row in enumerate(secret):
+        text = row["text"]
+        base = suggest(text)
+        if public:
+            extra = "\n\n".join(public[(i + k) % len(public)] for k in (0, 1))
+            counts["dilution"].append(rank(suggest(text + "\n\n" + extra).level) >= rank(base.level))
+        counts["invisible"].append(suggest(insert_invisible(text)).level == base.level)
+        counts["reflow"].append(suggest(reflow(text)).level == base.level)
+        if base.lowering:
+            low = base.lowering[0]
+            cut = text
+            for e in sorted(low.remove, key=lambda e: -e.start):
+                cut = cut[: e.start] + cut[e.end :]
+            counts["lowering"].append(suggest(cut).level == low.level_after)
+    return {k: {"n": len(v), "kept": sum(v) / len(v) if v else 0.0} for k, v in counts.items()}

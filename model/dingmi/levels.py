@@ -49,6 +49,21 @@ def default_period(level: str, entry_period: str = "") -> str:
     return entry_period or MAX_PERIOD[level]
 
 
+_AT_MOST = re.compile(r"^(?:≤|<=|不超过|最长|至多)\s*(\d+)\s*(年|个月)$")
+_CONDITION = re.compile(r"启用之?前|启封前|考试结束前|开考前|成绩处理完毕前|使用完毕前|执行完毕前|公布前")
+
+
+def entry_period(text: str, period: str) -> str:
+    """The period an entry fixes: its ``period`` field (``≤20年``/``不超过20年`` means 20年), else a
+    condition in its own wording (“在启用之前的试题” → 启用前), else ""."""
+    p = period.strip()
+    if p:
+        m = _AT_MOST.match(p)
+        return f"{m.group(1)}{m.group(2)}" if m else p
+    m = _CONDITION.search(text)
+    return m.group().replace("之前", "前") if m else ""
+
+
 def marking(level: str, period: str) -> str:
     """GB/T 9704 marking text: ``机密★20年``; ``内部`` for work secrets; "" for 非密."""
     if level == "内部":

@@ -1,51 +1,65 @@
-"""Cheap screen + entry scoring: one Aho-Corasick pass finds every catalog term, then each entry
-whose terms occur is scored by weighted coverage, local co-occurrence and its qualifiers."""
+"""Entry matching at passage level.
+
+One Aho-Corasick pass finds every catalog term in the document (cheap screen). For each entry
+whose terms occur, every passage is scored as a possible 密点 of that entry:
+
+    subject   — the entry's terms in the passage and in its scope (title, headings, lead-in),
+                with the matter's head noun (试题, 坐标, 方案…) among them;
+    disclosure — the passage carries concrete content rather than naming the topic (disclose.py);
+    gate      — the entry's qualifiers (启用前, 尚未公布, scale, tier…) checked against the passage's
+                own section (qualifiers.py), not the whole document.
+
+An entry's score is its best passage: adding unrelated text elsewhere never lowers it.
+"""
 
 from __future__ import annotations
 
 import bisect
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import ahocorasick
 
-import re
-
+from dingmi.disclose import PassageSignals, disclosure, passage_signals
+from dingmi.passages import Passage
 from dingmi.profiles import EntryProfile
-from dingmi.qualifiers import DocState, gate
-from dingmi.text import Sentence
+from dingmi.header import Header
+from dingmi.qualifiers import DocState, SectionState, gate
 
-
-MIN_COVERAGE = 0.2  # entries with less of their weighted terms present are not scored (cheap screen)
-MIN_SCORE = 0.03    # entries that cannot reach this score are dropped before the detailed scoring
+MIN_COVERAGE = 0.2  # entries with less of their weighted terms in the whole document are not scored
+EVIDENCE_SHARE = 0.6  # passages within this share of an entry's best passage are evidence too
+SECTION_CONCRETE = 0.15  # a passage with this much concrete content is a candidate wherever its section names the entry
 
 # a term right after these words is mentioned as absent: 未附控制点坐标表, 不含等高线, 已删除…
-_NEGATED = re.compile(r"(未附|未含|未包含|不含|不包含|不包括|不涉及|未涉及|没有|并无|无|删除了?|去除了?|不附|不得含有)[^，,。;]{0,5}$")
-
-
+_NEGATED = re.compile(r"(未附|未含|未包含|不含|不包含|不包括|不涉及|未涉及|没有|并无|无|删除了?|去除了?|不附|不得含有)[^,，。;；]{0,5}$")
 # …or right before these: “评分标准不在公布范围之内”, “…除外”, “另行下发” (the document does not contain it)
-_EXCLUDED_AFTER = re.compile(r"[^，,。;]{0,6}?(?:不在[^，,。;]{0,8}范围|不予公布|除外|另行(?:下发|通知|印发))")
+_EXCLUDED_AFTER = re.compile(r"[^,，。;；]{0,6}?(?:不在[^,，。;；]{0,8}范围|不予公布|除外|另行(?:下发|通知|印发))")
 
 
 @dataclass
 class EntryMatch:
-    """How well one entry fits one document, with the sentences that carry it."""
+    """How well one entry fits one document, with the passages that disclose it."""
 
     profile: EntryProfile
     score: float
-    coverage: float
-    window: float
+    coverage: float  # weighted share of the entry's terms anywhere in the document
+    window: float  # weighted share in the best passage's subject (passage + scope)
     title: float
     gate: float
     matched: list[str]
     reasons: list[str]
-    evidence: list[Sentence] = field(default_factory=list)
+    evidence: list[Passage] = field(default_factory=list)
     head_ok: bool = True
     require_ok: bool = True
     excluded: bool = False
     rule_score: float = 0.0  # the rule score, kept when a learned scorer re-ranks ``score``
     prob: float | None = None  # P(matter) from the learned scorer, when one is loaded
     vetoable: bool = False  # the scorer was trained on examples of this entry, so its "no" counts
+    disclosure: float = 0.0  # disclosure of the best passage
+    subject: float = 0.0  # subject support of the best passage
+    best: int = -1  # index of the best passage
+    pairs: list[PassagePair] = field(default_factory=list)  # every passage scored for this entry
 
     @property
     def entry_id(self) -> str:
@@ -56,8 +70,37 @@ class EntryMatch:
         return self.profile.entry.level
 
 
+@dataclass(frozen=True)
+class PassagePair:
+    """One passage scored as a possible 密点 of one entry."""
+
+    index: int  # passage index
+    local: float  # weighted share of the entry's terms in the passage and its scope
+    head: bool  # the matter's head noun is in the passage or its scope
+    in_passage: float  # weighted share of the entry's terms in the passage itself
+    in_section: float  # weighted share of the entry's terms in the passage's section (title included)
+    gate: float  # the entry's qualifiers checked against the passage's section
+    score: float  # rule score of the pair: subject × disclosure × gate
+
+
+@dataclass
+class DocContext:
+    """Per-document inputs of the matcher: passages, their signals and the scoped qualifier states."""
+
+    norm: str
+    passages: list[Passage]
+    signals: list[PassageSignals]
+    disclose: list[float]
+    sections: dict[int, str]  # section → its text (title included)
+    header: Header
+    doc_state: DocState
+    title_span: tuple[int, int] | None
+    about_share: dict[int, float]  # section → share of its body passages that speak about secrecy
+    by_section: dict[int, list[int]]  # section → its non-heading passages
+
+
 class Matcher:
-    """Scores every entry of a catalog against a document."""
+    """Scores every entry of a catalog against a document's passages."""
 
     def __init__(self, profiles: list[EntryProfile]) -> None:
         self.profiles = profiles
@@ -73,8 +116,8 @@ class Matcher:
         self._automaton = ahocorasick.Automaton()
         for form in set(self._form_keys) | extra_forms:
             self._automaton.add_word(form, form)
-        self._automaton.make_automaton()
-        # key -> (profile index, share of that entry's weight): coverage without touching other entries
+        if len(self._automaton):
+            self._automaton.make_automaton()
         self._by_key: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for n, p in enumerate(profiles):
             for t in p.terms:
@@ -83,74 +126,118 @@ class Matcher:
     def scan(self, norm: str) -> dict[str, list[int]]:
         """Positions (start offsets) of every term form found in the text, except negated mentions."""
         found: dict[str, list[int]] = defaultdict(list)
+        if not len(self._automaton):
+            return found
         for end, form in self._automaton.iter(norm):
             start = end - len(form) + 1
             if not _NEGATED.search(norm[max(0, start - 8) : start]) and not _EXCLUDED_AFTER.match(norm, end + 1, end + 16):
                 found[form].append(start)
         return found
 
-    def match(self, norm: str, sentences: list[Sentence], state: DocState,
-              title_span: tuple[int, int] | None) -> list[EntryMatch]:
-        """All entries with at least one term in the document, best first."""
-        forms = self.scan(norm)
-        if not forms or not sentences:
+    def match(self, ctx: DocContext) -> list[EntryMatch]:
+        """All entries with enough of their terms in the document, best first."""
+        forms = self.scan(ctx.norm)
+        passages = ctx.passages
+        if not forms or not passages:
             return []
-        starts = [s.start for s in sentences]
-        key_sents: dict[str, set[int]] = defaultdict(set)
+        starts = [p.start for p in passages]
+        key_pass: dict[str, set[int]] = defaultdict(set)
         key_in_title: set[str] = set()
         for form, positions in forms.items():
             for key in self._form_keys.get(form, ()):
                 for pos in positions:
-                    key_sents[key].add(max(0, bisect.bisect_right(starts, pos) - 1))
-                    if title_span and title_span[0] <= pos < title_span[1]:
+                    i = bisect.bisect_right(starts, pos) - 1
+                    if i >= 0 and pos < passages[i].end:
+                        key_pass[key].add(i)
+                    if ctx.title_span and ctx.title_span[0] <= pos < ctx.title_span[1]:
                         key_in_title.add(key)
         coverage: dict[int, float] = defaultdict(float)
-        for key in key_sents:
+        for key in key_pass.keys() | key_in_title:
             for n, share in self._by_key.get(key, ()):
                 coverage[n] += share
-        scored = (
-            self._score(self.profiles[n], key_sents, key_in_title, forms, sentences, state)
-            for n, cov in coverage.items()
-            if cov >= MIN_COVERAGE
-        )
-        out = [m for m in scored if m is not None]
+        children: dict[int, list[int]] = defaultdict(list)
+        for j, p in enumerate(passages):
+            for i in p.scope:
+                children[i].append(j)
+        out = []
+        for n, cov in coverage.items():
+            if cov >= MIN_COVERAGE:
+                m = self._score(self.profiles[n], cov, key_pass, key_in_title, forms, children, ctx)
+                if m is not None:
+                    out.append(m)
         out.sort(key=lambda m: (-m.score, m.entry_id))
         return out
 
-    def _score(self, p: EntryProfile, key_sents: dict[str, set[int]], key_in_title: set[str],
-               forms: dict[str, list[int]], sentences: list[Sentence], state: DocState) -> EntryMatch | None:
+    def _score(self, p: EntryProfile, coverage: float, key_pass: dict[str, set[int]], key_in_title: set[str],
+               forms: dict[str, list[int]], children: dict[int, list[int]], ctx: DocContext) -> EntryMatch | None:
         total = p.total_weight
-        matched = [t for t in p.terms if t.key in key_sents]
-        coverage = sum(t.weight for t in matched) / total
-        g, reasons = gate(p.qualifiers, state)
-        specificity = min(1.0, 0.5 + total / 16)  # few distinctive terms: cannot match confidently on them
-        if min(1.0, 0.8 * coverage + 0.2 + 0.12 * len(reasons)) * g * specificity < MIN_SCORE:
-            return None  # cannot reach a score worth showing, whatever the details
-        title = sum(t.weight for t in matched if t.key in key_in_title) / total
-        per_sent: dict[int, float] = defaultdict(float)
-        near: dict[int, float] = defaultdict(float)  # weight of distinct terms within one sentence of i
+        matched = [t for t in p.terms if t.key in key_pass or t.key in key_in_title]
+        weight_in: dict[int, float] = defaultdict(float)
+        keys_in: dict[int, set[str]] = defaultdict(set)
         for t in matched:
-            sents = key_sents[t.key]
-            for i in sents:
-                per_sent[i] += t.weight
-            for j in {k for i in sents for k in (i - 1, i, i + 1)}:
-                near[j] += t.weight
-        window = max(near.values()) / total if near else 0.0
+            for i in key_pass.get(t.key, ()):
+                weight_in[i] += t.weight
+                keys_in[i].add(t.key)
+        title_keys = {t.key for t in matched if t.key in key_in_title}
+        title_w = sum(t.weight for t in matched if t.key in key_in_title)
+        candidates = set(weight_in)
+        for i in list(weight_in):
+            candidates.update(children.get(i, ()))
+        # the subject may be set anywhere in the section (a short notice names it once, then details it)
+        sec_keys: dict[int, set[str]] = defaultdict(set)
+        for i, ks in keys_in.items():
+            sec_keys[ctx.passages[i].section] |= ks
+
+        def sec_share(p: Passage) -> float:
+            ks = sec_keys.get(p.section, set()) | sec_keys.get(p.preamble, set()) | title_keys
+            return sum(t.weight for t in matched if t.key in ks) / total
+
+        named = set(sec_keys)
+        candidates.update(i for sec, ps in ctx.by_section.items() for i in ps
+                          if ctx.signals[i].concrete >= SECTION_CONCRETE
+                          and (sec in named or ctx.passages[i].preamble in named))
         require_ok = all(any(f in forms for f in group) for group in p.require)
         excluded = any(f in forms for f in p.exclude)
-        head_ok = not p.head or bool(p.head & key_sents.keys())
-        if not require_ok:
-            g *= 0.15
-        if excluded:
-            g *= 0.3
-        if not head_ok:
-            g *= 0.4  # the matter itself (试题, 时间路线, 转换参数…) is not in the document
-        # each qualifier the document explicitly satisfies (scale, tier, area…) is evidence too
-        bonus = 0.12 * len(reasons) if coverage >= 0.25 and g >= 0.5 else 0.0
-        score = min(1.0, 0.35 * coverage + 0.45 * window + 0.2 * min(1.0, title * 2) + bonus) * g * specificity
-        best = sorted(per_sent.items(), key=lambda kv: -kv[1])
-        top = best[0][1] if best else 0.0
-        evidence = [sentences[i] for i, w in best[:3] if w >= 0.5 * top and w > 0]
-        evidence.sort(key=lambda s: s.start)
-        keys = [t.key for t in sorted(matched, key=lambda t: -t.weight)]  # most distinctive first
-        return EntryMatch(p, score, coverage, window, title, g, keys, reasons, evidence, head_ok, require_ok, excluded, score)
+        specificity = min(1.0, 0.5 + total / 16)  # few distinctive terms: cannot match confidently on them
+        best_i, best_s, best_sub, best_w = -1, 0.0, 0.0, 0.0
+        scored: dict[int, float] = {}
+        pairs: list[PassagePair] = []
+        gates: dict[int, tuple[float, list[str]]] = {}
+        forms_here = frozenset(f for t in matched for f in t.forms if f in forms)
+        for i in candidates:
+            ps = ctx.passages[i]
+            keys = set(keys_in.get(i, ())) | title_keys
+            w = weight_in.get(i, 0.0) + title_w * 0.5
+            for j in ps.scope:
+                new = keys_in.get(j, set()) - keys
+                keys |= new
+                w += sum(t.weight for t in matched if t.key in new)
+            local = min(1.0, w / total)
+            head = not p.head or bool(p.head & keys)
+            in_sec = max(local, sec_share(ps))
+            subject = (0.45 * local + 0.25 * in_sec + 0.3 * coverage) * (1.0 if head else 0.45)
+            sec = ps.section
+            if sec not in gates:
+                state = SectionState(ctx.sections.get(sec, ""), ctx.header, ctx.doc_state, forms_here)
+                gates[sec] = gate(p.qualifiers, state)
+            s = subject * ctx.disclose[i] * gates[sec][0]
+            scored[i] = s
+            pairs.append(PassagePair(i, local, head, min(1.0, weight_in.get(i, 0.0) / total), min(1.0, in_sec), gates[sec][0], s))
+            if s > best_s:
+                best_i, best_s, best_sub, best_w = i, s, subject, local
+        if best_i < 0:
+            return None
+        g, reasons = gates[ctx.passages[best_i].section]
+        penalty = (1.0 if require_ok else 0.15) * (0.3 if excluded else 1.0)
+        # a section that mostly speaks about secrecy (rules, reports) damps what it seems to disclose
+        about = 1.0 - 0.5 * min(1.0, ctx.about_share.get(ctx.passages[best_i].section, 0.0) * 2)
+        score = min(1.0, 1.6 * best_s) * penalty * specificity * about
+        g *= penalty
+        head_ok = not p.head or any(p.head & keys_in.get(i, set()) for i in candidates) or bool(p.head & title_keys)
+        cut = EVIDENCE_SHARE * best_s
+        evidence = sorted((ctx.passages[i] for i, s in scored.items() if s >= cut and s > 0), key=lambda x: x.start)
+        keys = [t.key for t in sorted(matched, key=lambda t: -t.weight)]
+        return EntryMatch(
+            p, score, coverage, best_w, title_w / total, g, keys, reasons, evidence, head_ok, require_ok, excluded,
+            rule_score=score, disclosure=ctx.disclose[best_i], subject=best_sub, best=best_i, pairs=pairs,
+        )

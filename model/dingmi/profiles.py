@@ -94,7 +94,7 @@ _CLEAN = re.compile(r"\(.*?\)|（.*?）|[;；。,，、:：\"“”…]+")
 def build_profiles(catalog: Catalog, lexicon: dict[str, tuple[str, ...]] | None = None,
                    expert: dict[str, dict[str, list]] | None = None) -> list[EntryProfile]:
     """Profiles for every entry of the catalog, with term weights by inverse entry frequency."""
-    lexicon = load_lexicon() if lexicon is None else lexicon
+    lexicon = load_lexicon() if lexicon is None else lexicon  # {} = no synonyms (generic matching only)
     expert = load_expert_profiles() if expert is None else expert
     tk = make_tokenizer(list(lexicon))
     raw: list[tuple[CatalogEntry, list[str]]] = []

@@ -353,3 +353,58 @@ def gate(q: EntryQualifiers, s: DocState) -> tuple[float, list[str]]:
     if s.public_notice:
         g *= 0.35
     return g, why
+
+
+_CLAUSE = re.compile(r"[^。;；\n]+")
+
+
+class SectionState(DocState):
+    """Qualifier signals scoped to one section of a document and one entry's subject.
+
+    “已公布” counts only in a sentence that names the entry's subject (a publication note about another
+    document does not clear this one); timing and 尚未公布 are read in the section; tier, scale,
+    precision, area and military-zone facts fall back to the whole document when the section has none.
+    """
+
+    def __init__(self, section_text: str, header: Header, doc: DocState, forms: frozenset[str]) -> None:
+        super().__init__(section_text, header)
+        self.doc = doc
+        self.forms = forms
+
+    @cached_property
+    def published(self) -> bool:
+        title = normalize(self.header.title)
+        if title and _DONE_PUBLISH.search(title):
+            return True
+        return any(
+            _DONE_PUBLISH.search(c) and any(f in c for f in self.forms) for c in _CLAUSE.findall(self.norm)
+        )
+
+    @cached_property
+    def tiers(self) -> set[str]:
+        return DocState.tiers.func(self) or self.doc.tiers  # type: ignore[attr-defined]
+
+    @cached_property
+    def scales(self) -> list[float]:
+        return DocState.scales.func(self) or self.doc.scales  # type: ignore[attr-defined]
+
+    @cached_property
+    def precisions(self) -> list[tuple[float, str]]:
+        return DocState.precisions.func(self) or self.doc.precisions  # type: ignore[attr-defined]
+
+    @cached_property
+    def areas(self) -> list[float]:
+        return DocState.areas.func(self) or self.doc.areas  # type: ignore[attr-defined]
+
+    @cached_property
+    def military(self) -> bool:
+        return DocState.military.func(self) or self.doc.military  # type: ignore[attr-defined]
+
+    @cached_property
+    def military_neg(self) -> bool:
+        return DocState.military_neg.func(self) or self.doc.military_neg  # type: ignore[attr-defined]
+
+    @cached_property
+    def _timing(self) -> tuple[bool, bool]:
+        before, after = _exam_timing(self.norm, self.header)
+        return (before, after) if before or after else self.doc._timing

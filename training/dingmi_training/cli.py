@@ -51,7 +51,7 @@ def train(
 
         meta = run(rows, target, catalog or [], name, step, learned_terms(rows))
     cv = meta["metrics"]["cross_validation"]
-    typer.echo(f"模型包已写入 {target}（{len(rows)}个样本；交叉验证密级准确率 {cv['oof_level_accuracy']:.3f}）")
+    typer.echo(f"模型包已写入 {target}（{len(rows)}个样本；留一领域交叉验证密级准确率 {cv['lodo_level_accuracy']:.3f}）")
 
 
 @app.command()

@@ -1,0 +1,109 @@
+"""Does a passage disclose something, or only speak about it?
+
+A 密点 carries concrete content: answers and scoring details, questions, figures with units,
+coordinates and parameters, precision values, map scales, times, routes, quantities, named places
+or people. Passages that only name the topic are not 密点: titles, “现将…通知如下”, attachment lines,
+logistics (报到、住宿、劳务费), generic 保密 requirements, harm statements. Passages that define or
+quote rules (“…属于绝密级”, 第X条, “是指”), report (据悉、记者、判处) or ask (如何…？) speak *about*
+secrecy. These are properties of Chinese official text, not of any catalog, so they hold for an
+organisation's catalog as for the reference one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# --- concrete content, by kind
+_CONTENT = {
+    "answer": re.compile(
+        r"答案[为是:：]?\s*[（(]?[a-h][）)]?(?![a-z])|(?<![a-z])[a-h?]{4,}(?![a-z])|[填涂选][为是]?\s*[“\"][a-h]+[”\"]|(?<![a-z])[a-h]\s*[、,，\s]\s*[a-h]\s*[、,，\s]\s*[a-h](?![a-z])|选[a-h](?![a-z])|答案依次"
+    ),
+    "score": re.compile(r"[给得扣计赋]\s*\d+(?:\.\d+)?\s*分|满分\s*\d+|\d+\s*分(?:档|段|以上|以下)|每[^,，。;；]{1,8}\d+\s*分"),
+    "question": re.compile(r"第\s*\d+\s*[题问]|[题问][干目]?[为是：:]\s*[“\"]|作文题|题目[为是]|以[^,，。;；]{2,20}为(?:情境|素材|背景)"),
+    "formula": re.compile(r"[=≈≤≥<>±√∥⊥∠△⊙²³∑∫]|sin|cos|tan|\bln\b|\blog\b"),
+    "coordinate": re.compile(r"(?<![a-z])[xyhbl]\s*[=:]\s*-?\d{2,}|\d+\s*°\s*\d+\s*[′']|[ne]\s*\d{1,3}(?:\.\d+)?\s*°|东经|北纬|经度|纬度"),
+    "measure": re.compile(
+        r"\d+(?:\.\d+)?\s*(?:毫伽|mgal|米|(?<![a-z])m(?![a-z])|厘米|cm|km|千米|公里|平方千米|平方公里|公顷|亩|吨|万吨|立方米|方|千瓦|兆瓦|"
+        r"mw|kv|千伏|亿元|万元|元|%|‰|辆|架次|架|艘|列|人次|人|名|户|个|件|卷|箱|台|套|处|发|枚|份|册|页|小时|分钟|天)"
+    ),
+    "scale": re.compile(r"1\s*:\s*\d"),
+    "time": re.compile(r"\d{1,2}\s*[:时]\s*\d{1,2}\s*分?|\d{1,2}\s*时(?!间)|凌晨|零时|\d+月\d+日\s*\d+\s*[:时]"),
+    "route": re.compile(r"经[^,，。;；]{1,14}(?:至|到|抵达|进入)|途经|沿[^,，。;；]{1,12}(?:路|线|高速|国道|省道)|(?<![a-z])[gs]\d{1,4}(?!\d)|出发|驶离|抵达"),
+    "code": re.compile(r"(?<![a-z\d])[a-z]{1,4}-?\d{2,}(?![a-z\d])|编号[为:：]?\s*[a-z\d]"),
+    "quote": re.compile(r"[“\"][^”\"]{6,}[”\"]"),
+    "figure": re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿|千)?\s*(?:元|吨|人|户|件|起|例|辆|个|项)?|[一二三四五六七八九十百千万]{2,}(?:人|件|起|元|吨)"),
+}
+# --- speaking about, not disclosing
+_MENTION = re.compile(
+    r"现将|如下[：:]?$|通知如下|函告如下|报告如下|特此|请认真|请遵照|贯彻执行|遵照执行|^附件[：:\d]|"
+    r"报到|联系人|联系电话|电话[：:]|住宿|交通费|劳务费|报销|午餐|晚餐|签到|会议室"
+)
+_REQUIREMENT = re.compile(r"(?:不得|严禁|禁止|务必|确保|应当|须|要|必须)[^。；]{0,24}(?:保密|泄露|泄密|外传|复制|拍照|扩散|带出|透露|抄录|知悉范围)")
+_HARM = re.compile(r"泄露后|一旦泄露|如[被遭]?泄露|泄露[^,，。;；]{0,8}(?:将|会|可能)|造成[^,，。;；]{0,10}损害|损失难以挽回|陷于被动|极为被动")
+_RULE = re.compile(
+    r"属于(?:绝密|机密|秘密)|为(?:绝密|机密|秘密)级|(?:绝密|机密|秘密)级(?:国家秘密|事项|材料)|列入[^,，。;；]{0,10}(?:国家秘密|密级)|"
+    r"定为(?:绝密|机密|秘密)|按[^,，。;；]{0,8}(?:国家秘密|密级|事项)管理|是指|所称|第[一二三四五六七八九十百\d]+条|"
+    r"依照[^,，。;；]{0,12}(?:法|规定|条例)|根据[^,，。;；]{0,12}(?:法|条例)|保密法|保守国家秘密|密级(?:和|及)保密期限|"
+    r"定密(?:权限|责任人|依据|工作)|保密事项范围|保密期限[^,，。;；]{0,6}(?:不超过|最长)"
+)
+_REPORT = re.compile(r"据悉|记者|报道|获悉|被判|判处|有期徒刑|案件|案例|警示|宣传|讲座|培训|课件|知识竞赛|问答|如何|怎样|什么|吗[？?]|[？?]$")
+_SECRET_HANDLING = re.compile(
+    r"尚未(?:对外)?公布|不得提前(?:透露|公布|泄露)|严格控制知悉范围|知悉范围|内部掌握|不得对外|暂不公开|严格保密|"
+    r"严禁外传|注意保密|专人(?:保管|传递)|密码电报|阅后退回|不得扩散"
+)
+
+
+@dataclass(frozen=True)
+class PassageSignals:
+    """What one passage does: the concrete content it carries and how it speaks."""
+
+    content: dict[str, int]
+    concrete: float  # 0..1: how much concrete content the passage carries
+    mention: bool
+    requirement: bool
+    harm: bool
+    rule: bool
+    report: bool
+    handling: bool
+
+    @property
+    def about(self) -> bool:
+        """The passage defines, quotes a rule, reports or asks rather than discloses."""
+        return self.rule or self.report
+
+
+def passage_signals(text: str) -> PassageSignals:
+    """Signals of one normalised passage."""
+    content = {k: len(p.findall(text)) for k, p in _CONTENT.items()}
+    strong = sum(min(3, content[k]) for k in ("answer", "score", "question", "formula", "coordinate", "scale", "route", "code", "quote"))
+    weak = min(4, content["measure"]) + 0.5 * min(4, content["time"])
+    digits = sum(c.isdigit() for c in text)
+    density = digits / max(20, len(text))
+    concrete = min(1.0, 0.25 * strong + 0.15 * weak + 1.2 * density)
+    return PassageSignals(
+        content=content,
+        concrete=concrete,
+        mention=bool(_MENTION.search(text)),
+        requirement=bool(_REQUIREMENT.search(text)),
+        harm=bool(_HARM.search(text)),
+        rule=bool(_RULE.search(text)),
+        report=bool(_REPORT.search(text)),
+        handling=bool(_SECRET_HANDLING.search(text)),
+    )
+
+
+def disclosure(sig: PassageSignals, heading: bool) -> float:
+    """How far a passage discloses content (0..1) rather than naming a topic or speaking about it."""
+    d = 0.2 + 0.8 * sig.concrete
+    if heading:
+        d *= 0.3
+    if sig.mention:
+        d *= 0.5
+    if sig.requirement and sig.concrete < 0.5:
+        d *= 0.5
+    if sig.harm and sig.concrete < 0.5:
+        d *= 0.4
+    if sig.about:
+        d *= 0.35 if sig.concrete < 0.6 else 0.7
+    return d

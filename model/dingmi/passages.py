@@ -1,0 +1,120 @@
+"""Passages: the units a secret is disclosed in, with the headings that give them their subject.
+
+A passage is a sentence, a list item or a table row. Its *scope* is what tells a reader what the
+passage is about without being part of it: the document title, the chain of headings above it
+(一、 / （一） / 1. / 附件N / a table's header row) and a lead-in sentence ending in “如下：” or “：”.
+“第15题（13分）…给3分” is about 评分细则 only through the heading “附件2 数学科主观题评分细则”.
+
+A *section* is the part under one top-level heading or attachment; qualifiers such as “已公布” apply
+within their section. A *part* is one document of several pasted together: a new part starts after
+a 落款 date line when a new title or 发文字号 follows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_HEADING = (
+    (0, re.compile(r"^附件\s*[\d一二三四五六七八九十]*\s*$|^附件\s*[\d一二三四五六七八九十]+\s*\S{0,40}$|^第[一二三四五六七八九十百\d]+(?:部分|章)")),
+    (1, re.compile(r"^[一二三四五六七八九十]+[、.．]")),
+    (2, re.compile(r"^[（(][一二三四五六七八九十]+[）)]")),
+    (3, re.compile(r"^\d{1,2}[.．、](?!\d)")),
+    (4, re.compile(r"^[（(]\d{1,2}[）)]")),
+)
+_SENT = re.compile(r"[^。！？；!?;]+(?:[。！？；!?;]+|$)")
+_LEAD_IN = re.compile(r"(?:如下|以下|下列|列表|清单|明细|情况|内容|要求|安排)?[：:]\s*$")
+_DATE_LINE = re.compile(r"^\s*(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年\s*\S{1,3}\s*月\s*\S{1,4}\s*日\s*(?:印发)?\s*$")
+_NEW_DOC = re.compile(r"〔\s*\d{4}\s*〕|^关于|(?:通知|通报|公告|报告|请示|函|纪要|简报)$")
+_MAX_PASSAGE = 400  # longer sentences are cut into windows so one passage never spans a page
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A sentence, list item or table row, with offsets into the (view) text."""
+
+    start: int
+    end: int
+    text: str
+    heading: bool  # a heading line itself (names a topic; never 密点 on its own)
+    level: int  # heading level (0 attachment … 4), 9 for body text
+    scope: tuple[int, ...]  # indices of the heading / lead-in passages above it
+    section: int
+    part: int
+    line: int
+    preamble: int  # the section before the first heading of this passage's part (title, 主送, intro)
+
+
+def split_passages(norm: str) -> list[Passage]:
+    """Passages of a normalised text with their scope, section and part."""
+    out: list[Passage] = []
+    stack: list[tuple[int, int]] = []  # (heading level, passage index)
+    lead: int | None = None  # lead-in passage for the lines that follow it
+    table_head: int | None = None
+    section = part = preamble = 0
+    pos = 0
+    after_date = False
+    for line_no, line in enumerate(norm.split("\n")):
+        line_start, pos = pos, pos + len(line) + 1
+        body = line.strip()
+        if not body:
+            lead = table_head = None
+            continue
+        if after_date and _NEW_DOC.search(body):
+            part += 1
+            section += 1
+            preamble = section
+            stack, lead, table_head = [], None, None
+        after_date = bool(_DATE_LINE.match(body)) or (after_date and len(body) <= 4)
+        offset = line_start + (len(line) - len(line.lstrip()))
+        level = _heading_level(body)
+        if level is not None:
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            if level <= 1:
+                section += 1
+            lead = table_head = None
+        scope = tuple(i for _, i in stack) + tuple(i for i in (lead, table_head) if i is not None)
+        is_row = "\t" in body
+        first = len(out)
+        for s, e in _sentences(body):
+            text = body[s:e]
+            heading = level is not None and s == 0 and _is_heading(text)
+            out.append(Passage(offset + s, offset + e, text, heading, level if level is not None else 9, scope,
+                               section, part, line_no, preamble))
+        if level is not None and first < len(out):
+            stack.append((level, first))
+        last = out[-1] if len(out) > first else None
+        if is_row and table_head is None:
+            table_head = first
+        elif last is not None and not is_row and _LEAD_IN.search(last.text):
+            lead = len(out) - 1
+    return out
+
+
+def _is_heading(text: str) -> bool:
+    """A numbered line that names a topic (一、脱酸液配方。) rather than stating content."""
+    return len(text) <= 20 or (len(text) <= 40 and not any(c.isdigit() for c in text[2:]))
+
+
+def _heading_level(body: str) -> int | None:
+    for level, pat in _HEADING:
+        if pat.match(body):
+            return level
+    return None
+
+
+def _sentences(body: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in _SENT.finditer(body):
+        s, e = m.start(), m.end()
+        while s < e and body[s].isspace():
+            s += 1
+        while e > s and body[e - 1].isspace():
+            e -= 1
+        while e - s > _MAX_PASSAGE:
+            spans.append((s, s + _MAX_PASSAGE))
+            s += _MAX_PASSAGE
+        if e > s:
+            spans.append((s, e))
+    return spans

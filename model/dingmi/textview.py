@@ -1,0 +1,113 @@
+"""A clean view of a document that still points into the original text.
+
+Text pasted from web pages and PDFs carries characters that are not content: format characters
+(Unicode category Cf — zero-width spaces, bidi marks, soft hyphens), hard line breaks every few
+dozen characters, page numbers (``- 3 -``, ``第2页 共5页``) and running page headers. The view drops
+them, so matching sees the text a reader sees, and ``to_original`` maps every view offset back,
+so evidence still indexes the text the user gave.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+_PAGE_LINE = re.compile(
+    r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?"
+    r"|\d{1,4}\s*/\s*\d{1,4}|page\s*\d{1,4}(?:\s*of\s*\d{1,4})?)\s*$",
+    re.IGNORECASE,
+)
+_SENTENCE_END = "。！？；：!?;:"
+# a line that starts a new unit: indented paragraph, list item, bullet, heading, "label：" field
+_OPENERS = re.compile(
+    r"^(?:\s|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|附件|第[一二三四五六七八九十百\d]+[章节条部]"
+    r"|[·•●▪◆■□○◇※\-*]|[^，,。；;：:]{1,8}[：:])"
+)
+
+
+@lru_cache(maxsize=4096)
+def _is_format(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cf"
+
+
+@dataclass(frozen=True)
+class TextView:
+    """The cleaned text and, for each of its characters, the offset of that character in the original."""
+
+    text: str
+    offsets: tuple[int, ...]
+    original_length: int
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a view span [start, end) to the original text."""
+        if start >= end:
+            o = self.offsets[start] if start < len(self.offsets) else self.original_length
+            return o, o
+        return self.offsets[start], self.offsets[end - 1] + 1
+
+
+def make_view(text: str) -> TextView:
+    """Drop format characters, page-number lines and running headers; rejoin hard-wrapped lines."""
+    keep = [i for i, ch in enumerate(text) if not (ch >= "\u00ad" and _is_format(ch))]
+    if len(keep) == len(text):
+        chars = text
+    else:
+        chars = "".join(text[i] for i in keep)
+    drop = _layout_drops(chars)
+    if not drop:
+        return TextView(chars, tuple(keep), len(text))
+    kept = [i for i in range(len(chars)) if i not in drop]
+    return TextView("".join(chars[i] for i in kept), tuple(keep[i] for i in kept), len(text))
+
+
+def _layout_drops(chars: str) -> set[int]:
+    """Offsets (into ``chars``) of page-number lines, running headers and hard-wrap line breaks."""
+    lines: list[tuple[int, str]] = []
+    pos = 0
+    for line in chars.split("\n"):
+        lines.append((pos, line))
+        pos += len(line) + 1
+    if len(lines) < 4:
+        return set()
+    drop: set[int] = set()
+    counts = Counter(s.strip() for _, s in lines if 2 <= len(s.strip()) <= 40)
+    running = {s for s, n in counts.items() if n >= 3 and not _OPENERS.match(s) and not re.search(r"\d{2,}", s)}
+    dropped_lines = set()
+    for n, (p, s) in enumerate(lines):
+        st = s.strip()
+        if st and (_PAGE_LINE.match(st) or st in running):
+            dropped_lines.add(n)
+            drop.update(range(p, p + len(s) + 1))  # the line and its line break
+    width = _wrap_width([s for n, (_, s) in enumerate(lines) if n not in dropped_lines])
+    if width:
+        prev: tuple[int, str] | None = None
+        for n, (p, s) in enumerate(lines):
+            if n in dropped_lines:
+                continue
+            if prev is not None:
+                pp, ps = prev
+                body = ps.rstrip()
+                if (body and len(body) >= 0.6 * width and body[-1] not in _SENTENCE_END and "\t" not in ps
+                        and s.strip() and not _OPENERS.match(s)):
+                    drop.add(pp + len(ps))  # the break after the previous line
+            prev = (p, s)
+    return drop
+
+
+def _wrap_width(lines: list[str]) -> int:
+    """The line width of a hard-wrapped text, else 0.
+
+    In a text typed as paragraphs, lines end at sentence punctuation except headings, the organ line
+    and table rows. In a PDF or e-mail paste most lines stop mid-sentence at about the same width.
+    """
+    open_ended = sorted(
+        len(s.strip()) for s in lines
+        if s.strip() and s.rstrip()[-1] not in _SENTENCE_END and "\t" not in s and len(s.strip()) >= 8
+        and not _OPENERS.match(s)
+    )
+    if len(open_ended) < 3:
+        return 0
+    return open_ended[int(0.8 * (len(open_ended) - 1))]
