@@ -16,11 +16,20 @@ from .conftest import csrf_of
 SCRIPT_DOC = "关于召开座谈会的通知。<script>alert('x')</script>请各单位于月底前报送材料 & 名单。"
 
 
+def _field(html_text: str, name: str) -> str:
+    found = re.search(rf'name="{name}" value="([^"]*)"', html_text)
+    assert found, f"no {name} field"
+    return html.unescape(found.group(1))
+
+
 def _submit(client: Any, text: str, title: str = "") -> int:
+    """Check, then submit what was checked (the page's one text box, its token and hash)."""
     page = client.get("/check")
-    r = client.post(
-        "/check/submit", data={"csrf": csrf_of(page.text), "text": text, "title": title}, follow_redirects=False
-    )
+    checked = client.post("/check", data={"csrf": csrf_of(page.text), "text": text, "title": title})
+    assert checked.status_code == 200, checked.text
+    data = {"csrf": csrf_of(page.text), "text": text, "title": title}
+    data |= {k: _field(checked.text, k) for k in ("token", "checked")}
+    r = client.post("/check/submit", data=data, follow_redirects=False)
     assert r.status_code == 303, r.text
     return int(r.headers["location"].split("/suggestions/")[1].split("?")[0])
 
@@ -45,22 +54,24 @@ def test_check_escapes_text_and_accepts_uploads(web: Any, sign_in: Any) -> None:
         files={"file": ("exam.txt", EXAM_BEFORE.encode("utf-8"), "text/plain")},
     )
     assert upload.status_code == 200
-    assert re.search(r'id="marking-preview"[^>]*>\s*机密★20年', upload.text)
+    assert re.search(r'id="marking-preview"[^>]*>\s*机密★', upload.text)
     assert '<mark id="ev-1"><a href="#entry-edu-06"' in upload.text
     # submitting the unedited upload submits the file itself (its SHA-256 and name)
-    key = re.search(r'name="upload" value="([^"]+)"', upload.text).group(1)
-    found = re.search(r'<textarea id="submit-text" name="text" rows="6">\n(.*?)</textarea>', upload.text, re.DOTALL)
+    key = _field(upload.text, "upload")
+    found = re.search(r'<textarea id="text" name="text" rows="8">\n(.*?)</textarea>', upload.text, re.DOTALL)
     extracted = html.unescape(found.group(1))
-    sent = client.post(
-        "/check/submit", data={"csrf": csrf_of(page.text), "text": extracted, "title": "exam", "upload": key}
-    )
+    form = {"csrf": csrf_of(page.text), "text": extracted, "title": "exam", "upload": key}
+    form |= {k: _field(upload.text, k) for k in ("token", "checked")}
+    sent = client.post("/check/submit", data=form)
     assert sent.status_code == 200 and "已提交审核" in sent.text
     assert "exam.txt" in sent.text and hashlib.sha256(EXAM_BEFORE.encode("utf-8")).hexdigest() in sent.text
-    # the key is used up; a second submit is a text submission
-    again = client.post(
-        "/check/submit", data={"csrf": csrf_of(page.text), "text": extracted + "。", "title": "exam", "upload": key}
-    )
-    assert again.status_code == 200 and "exam.txt" not in again.text
+    # the same check's token submits once: the back button's second submit opens the same item
+    again = client.post("/check/submit", data=form)
+    assert again.status_code == 200 and "未重复提交" in again.text and str(hashlib.sha256(EXAM_BEFORE.encode()).hexdigest()) in again.text
+    # an edited text is checked again (and shown), not submitted as it stands
+    edited = client.post("/check/submit", data={**form, "text": extracted + "另附考场安排。", "token": "fresh"})
+    assert edited.status_code == 200 and "正文已修改" in edited.text and "已提交审核" not in edited.text
+    assert "另附考场安排" in edited.text and "exam.txt" not in edited.text
     long_title = client.post(
         "/check", data={"csrf": csrf_of(page.text), "text": "关于开会的通知。", "title": "长" * 600}
     )
@@ -72,7 +83,7 @@ def test_check_escapes_text_and_accepts_uploads(web: Any, sign_in: Any) -> None:
     )
     assert bad.status_code == 415 and "不支持的文件类型" in bad.text
     empty = client.post("/check", data={"csrf": csrf_of(page.text), "text": "   "})
-    assert empty.status_code == 422 and "正文为空" in empty.text
+    assert empty.status_code == 422 and "请粘贴文件正文，或选择要上传的文件" in empty.text
 
 
 def test_queue_filters_and_decision_rules_on_the_page(web: Any, sign_in: Any) -> None:

@@ -40,7 +40,7 @@ def test_decision_carries_decided_marking_and_chosen_basis(web: Any) -> None:
     assert d["decided_by"] == wa.ids["resp_mid"] and d["decided_by_name"] == "resp_mid" and d["decided_at"]
     assert d["basis_text"].startswith("《教育工作中国家秘密及其密级具体范围的规定》第三条")
     assert d["expires_on"] is None
-    assert got["marking"] == "机密★20年"  # the suggestion stays as it was
+    assert got["marking"] == before["marking"] and got["level"] == "机密"  # the suggestion stays as it was
 
 
 @pytest.mark.parametrize(
@@ -125,19 +125,21 @@ def test_exports_open_with_python_docx(web: Any) -> None:
     sid = _exam(wa, client)
     early = _api(wa, client, "drafter", "GET", f"/v1/suggestions/{sid}/marked.docx")
     assert early.status_code == 409 and "尚未作出定密决定" in early.json()["detail"]["message"]
-    _api(wa, client, "resp_mid", "POST", f"/v1/suggestions/{sid}/decision",
-         json={"action": "confirm", "knowledge_scope": "命题组"})
+    decided = _api(wa, client, "resp_mid", "POST", f"/v1/suggestions/{sid}/decision",
+                   json={"action": "confirm", "knowledge_scope": "命题组"})
+    marking = decided.json()["decision"]["marking"]
+    assert marking.startswith("机密★")
     for who in ("drafter", "resp_mid", "archivist"):
         r = _api(wa, client, who, "GET", f"/v1/suggestions/{sid}/marked.docx")
         assert r.status_code == 200, (who, r.text)
         doc = Document(io.BytesIO(r.content))
         lines = [p.text for p in doc.paragraphs]
-        assert lines[1] == "机密★20年"
-        assert doc.sections[0].header.paragraphs[0].text == "机密★20年"
+        assert lines[1] == marking
+        assert doc.sections[0].header.paragraphs[0].text == marking
         assert any("参考答案和评分标准" in line for line in lines)
     assert _api(wa, client, "auditor", "GET", f"/v1/suggestions/{sid}/marked.docx").status_code == 403
     form = Document(io.BytesIO(_api(wa, client, "archivist", "GET", f"/v1/suggestions/{sid}/approval.docx").content))
     cells = {row.cells[0].text: row.cells[1].text for row in form.tables[0].rows}
     assert cells["承办人"] == "drafter" and cells["定密责任人"] == "resp_mid" and cells["知悉范围"] == "命题组"
-    assert cells["国家秘密标志"] == "机密★20年" and cells["定密依据"].startswith("《教育工作")
+    assert cells["国家秘密标志"] == marking and cells["定密依据"].startswith("《教育工作")
     assert form.paragraphs[0].text == "定密审批表"

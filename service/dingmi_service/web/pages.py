@@ -3,41 +3,49 @@ checks and audit events are the API's own."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from dingmi.explain import FLAG_TEXT
 from fastapi import APIRouter, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from pydantic import ValidationError
 from sqlalchemy import func, select
-from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from .. import audit as audit_log
 from .. import handlers, suggester
-from ..accounts import get_org, sign_in, sign_out
-from ..errors import ApiError, forbidden
+from ..accounts import sign_in, sign_out
+from ..basis import split_note
+from ..errors import forbidden
 from ..models import AuditEvent, Decision, Suggestion, User
-from ..routers import register as register_api
-from ..routers import suggestions as suggestions_api
-from ..schemas import DecisionCreate
 from ..security import ROLES, Principal
-from ..workflow import LEVELS, SECRET_LEVELS, china_today
+from ..workflow import CHINA_TZ, LEVELS, SECRET_LEVELS
 from . import session as web_session
+from .auditview import describe
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def beijing(moment: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time (aware UTC, or an ISO string) as Beijing time, without "T"."""
+    if isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment)
+        except ValueError:
+            return moment
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return str(moment.astimezone(CHINA_TZ).strftime(fmt))
+
+
+templates.env.filters["beijing"] = beijing
+templates.env.globals["describe"] = describe
 
 STATUS_TEXT = {
     "pending": "待审核",
@@ -50,7 +58,6 @@ STATUS_EXPLAIN = {
     "escalated": "拟定密级超出本机关、单位的定密权限：已先行采取保密措施，须报请有相应定密权限的上级机关、单位确定。",
     "reported": "不明确事项：已先行拟定密级并采取保密措施，须在报送期限内报保密行政管理部门确定。",
 }
-ACTION_TEXT = {"confirm": "确认建议", "change": "变更", "reject": "确定为非密"}
 AUTHORITY_RULE = (
     "定密责任人只能在本人的定密权限内确定密级（保守国家秘密法及其实施条例、《国家秘密定密管理暂行规定》）。"
     "拟定密级超出您的权限时，请先对文件采取相应的保密措施，并报请上级机关、单位或有相应权限的定密责任人确定；"
@@ -70,6 +77,7 @@ EVENT_TEXT = {
     "request.refused": "请求被拒绝",
     "suggestion.created": "提交定密建议",
     "suggestion.decided": "作出定密决定",
+    "suggestion.escalated": "报请上级",
 }
 EXPIRING_DAYS = 90
 HOME = {
@@ -81,6 +89,7 @@ HOME = {
     "security": "/catalog",
 }
 NAV = [
+    ("/", "首页", tuple(ROLES)),
     ("/check", "起草检查", ("drafter", "responsible")),
     ("/queue", "审核队列", ("responsible",)),
     ("/register", "定密台账", ("responsible", "archivist")),
@@ -186,12 +195,6 @@ def _str(form: Any, key: str) -> str:
 # --- sign-in ----------------------------------------------------------------------------
 
 
-@router.get("/")
-def home(request: Request) -> Response:
-    user = need(request)
-    return RedirectResponse(HOME.get(user.role, "/catalog"), status_code=303)
-
-
 @router.get("/login")
 def login_page(request: Request, next: str = "/") -> Response:
     if web_session.current_user(request) is not None:
@@ -267,7 +270,10 @@ def view_model(request: Request, result: dict[str, Any], text: str | None) -> di
     entries = []
     for e in result.get("entries") or []:
         entry = entries_by_id.get(str(e.get("id", "")))
-        entries.append({**e, "text": getattr(entry, "text", ""), "period": getattr(entry, "period", "")})
+        name, note = split_note(str(e.get("regulation", "")))
+        entries.append(
+            {**e, "regulation": name, "note": note, "text": getattr(entry, "text", ""), "period": getattr(entry, "period", "")}
+        )
     evidence = list(result.get("evidence") or [])
     return {
         "level": result.get("level", ""),
@@ -283,318 +289,6 @@ def view_model(request: Request, result: dict[str, Any], text: str | None) -> di
         "segments": segments(text, evidence) if text else [],
         "has_text": bool(text),
     }
-
-
-# --- 起草检查 ---------------------------------------------------------------------------
-
-
-@router.get("/check")
-def check_page(request: Request) -> Response:
-    user = need(request, "drafter", "responsible")
-    with request.app.state.db.read() as session:
-        mine = list(
-            session.execute(
-                select(Suggestion).where(Suggestion.submitted_by == user.id).order_by(Suggestion.id.desc()).limit(20)
-            ).scalars()
-        )
-    return render(request, "check.html", title="起草检查", view=None, text="", doc_title="", error="", mine=mine)
-
-
-class _Uploads:
-    """Uploaded files between 起草检查 and 提交审核 (this process only, a few, for 30 minutes), so that
-    a submitted upload keeps its own bytes, SHA-256 and file name."""
-
-    MAX_BYTES = 64 * 1024 * 1024
-    TTL = 1800.0
-
-    def __init__(self) -> None:
-        self.items: OrderedDict[str, tuple[int, float, bytes, str, str]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def put(self, user_id: int, data: bytes, filename: str, text: str) -> str:
-        key = secrets.token_urlsafe(18)
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        with self.lock:
-            self.items[key] = (user_id, time.monotonic(), data, filename, digest)
-            while self.items and (
-                sum(len(v[2]) for v in self.items.values()) > self.MAX_BYTES
-                or next(iter(self.items.values()))[1] < time.monotonic() - self.TTL
-            ):
-                self.items.popitem(last=False)
-        return key
-
-    def take(self, key: str, user_id: int, text: str) -> tuple[bytes, str] | None:
-        """The upload, if it is this user's and the text was not edited since the check."""
-        with self.lock:
-            item = self.items.pop(key, None)
-        if item is None or item[0] != user_id or item[1] < time.monotonic() - self.TTL:
-            return None
-        if hashlib.sha256(text.encode("utf-8")).hexdigest() != item[4]:
-            return None
-        return item[2], item[3]
-
-
-def _uploads(request: Request) -> _Uploads:
-    state = request.app.state
-    if getattr(state, "web_uploads", None) is None:
-        state.web_uploads = _Uploads()
-    return state.web_uploads  # type: ignore[no-any-return]
-
-
-def _check_error(request: Request, status: int, message: str, text: str, title: str) -> Response:
-    return render(request, "check.html", status, title="起草检查", view=None, text=text, doc_title=title, error=message)
-
-
-@router.post("/check")
-async def check(request: Request) -> Response:
-    """Suggestion preview (nothing is stored): the API's own reading and engine call."""
-    user = need(request, "drafter", "responsible")
-    form = await checked_form(request)
-    title = _str(form, "title").strip()
-    upload = form.get("file")
-    text = _str(form, "text").replace("\r\n", "\n")  # browsers send a textarea's lines as CRLF
-    if isinstance(upload, UploadFile) and upload.filename:
-        sub = suggestions_api.Submission(title=title, data=await upload.read(), filename=upload.filename)
-    else:
-        sub = suggestions_api.Submission(json_body=json.dumps({"text": text, "title": title}).encode("utf-8"))
-    app = request.app
-    try:
-        text, _digest, filename, title = await run_in_threadpool(
-            suggestions_api._document_text, sub, app.state.settings.max_upload_bytes
-        )
-    except ApiError as exc:
-        return _check_error(request, exc.status, exc.message, text, title)
-    except (ValidationError, RequestValidationError):
-        return _check_error(request, 422, "标题过长或内容不符合要求（标题不超过 500 个字符）", text, title[:500])
-
-    def run() -> dict[str, Any]:
-        with app.state.db.read() as session:
-            authority = suggestions_api._engine_authority(get_org(session), china_today(app.state.clock()))
-        return suggester.suggest(app.state.engine, text, authority=authority, title=title)
-
-    result = await run_in_threadpool(run)
-    upload_key = _uploads(request).put(user.id, sub.data, filename, text) if sub.data is not None and filename else ""
-    return render(
-        request,
-        "check.html",
-        title="起草检查",
-        view=view_model(request, result, text),
-        text=text,
-        doc_title=title,
-        filename=filename or "",
-        upload_key=upload_key,
-        error="",
-    )
-
-
-@router.post("/check/submit")
-async def check_submit(request: Request) -> Response:
-    """Submit for review: the same function as ``POST /v1/suggestions``; an unedited upload is
-    submitted as the file itself, anything else as text."""
-    user = need(request, "drafter", "responsible")
-    form = await checked_form(request)
-    text, title = _str(form, "text").replace("\r\n", "\n"), _str(form, "title")
-    app = request.app
-    kept = _uploads(request).take(_str(form, "upload"), user.id, text) if _str(form, "upload") else None
-    if kept is not None:
-        sub = suggestions_api.Submission(title=title, data=kept[0], filename=kept[1])
-    else:
-        sub = suggestions_api.Submission(json_body=json.dumps({"text": text, "title": title}).encode("utf-8"))
-    try:
-        created = await run_in_threadpool(
-            suggestions_api.create_suggestion,
-            user,
-            sub,
-            app.state.db,
-            app.state.engine,
-            app.state.settings,
-            app.state.clock,
-        )
-    except ApiError as exc:
-        return _check_error(request, exc.status, exc.message, text, title)
-    except (ValidationError, RequestValidationError):
-        return _check_error(
-            request, 422, "提交内容不符合要求（正文不能为空，标题不超过 500 个字符）", text, title[:500]
-        )
-    return RedirectResponse(f"/suggestions/{created.id}?submitted=1", status_code=303)
-
-
-# --- suggestion detail and decision -----------------------------------------------------
-
-
-def _load(request: Request, user: Principal, sid: int) -> tuple[Any, list[Decision], dict[int, str]]:
-    db = request.app.state.db
-    with db.read() as session:
-        row = session.get(Suggestion, sid)
-        if row is None or (user.role == "drafter" and row.submitted_by != user.id):
-            raise PageExit(render(request, "error.html", 404, title="未找到", message="未找到该建议"))
-        history = list(
-            session.execute(select(Decision).where(Decision.suggestion_id == sid).order_by(Decision.id)).scalars()
-        )
-        names = dict(session.execute(select(User.id, User.name)).all())
-    return row, history, names
-
-
-def _detail(
-    request: Request, user: Principal, sid: int, status: int = 200, error: str = "", explain: str = "", form: Any = None
-) -> Response:
-    row, history, names = _load(request, user, sid)
-    result = {
-        **(row.result or {}),
-        "level": row.level,
-        "period": row.period,
-        "marking": row.marking,
-        "confidence": row.confidence,
-        "flags": row.flags,
-    }
-    current = next((d for d in history if d.id == row.decision_id), None)
-    values = {k: _str(form, k) for k in ("action", "level", "period", "knowledge_scope", "reason")} if form else {}
-    return render(
-        request,
-        "suggestion.html",
-        status,
-        title=f"建议 {row.id}",
-        row=row,
-        view=view_model(request, result, row.text),
-        history=history,
-        current=current,
-        names=names,
-        can_decide=user.role == "responsible" and row.submitted_by != user.id,
-        own=row.submitted_by == user.id,
-        levels=LEVELS,
-        error=error,
-        explain=explain,
-        values=values,
-        action_text=ACTION_TEXT,
-        submitted=request.query_params.get("submitted") == "1",
-        decided=request.query_params.get("decided") == "1",
-    )
-
-
-@router.get("/suggestions/{sid}")
-def suggestion_page(request: Request, sid: int) -> Response:
-    user = need(request, "drafter", "responsible")
-    return _detail(request, user, sid)
-
-
-@router.post("/suggestions/{sid}/decision")
-async def decision(request: Request, sid: int) -> Response:
-    """The same function as ``POST /v1/suggestions/{id}/decision``; its refusals are shown on the page."""
-    user = need(request, "responsible")
-    form = await checked_form(request)
-    action = _str(form, "action")
-    body: dict[str, Any] = {
-        "action": action,
-        "knowledge_scope": _str(form, "knowledge_scope").strip(),
-        "reason": _str(form, "reason").strip(),
-    }
-    if action == "change":
-        body["level"] = _str(form, "level") or None
-        body["period"] = _str(form, "period").strip() or None
-    supersedes = _str(form, "supersedes")
-    if supersedes.isdigit():
-        body["supersedes"] = int(supersedes)
-    try:
-        parsed = DecisionCreate.model_validate(body)
-    except ValidationError:
-        return _detail(request, user, sid, 422, error="请选择决定类型，并检查密级、期限和各栏长度", form=form)
-    app = request.app
-    try:
-        await run_in_threadpool(
-            suggestions_api.decide_suggestion, sid, parsed, user, app.state.db, app.state.engine, app.state.clock
-        )
-    except ApiError as exc:
-        await run_in_threadpool(handlers._audit_refusal, request, exc)
-        explain = AUTHORITY_RULE if exc.code == "DM431" else ""
-        if exc.status == 404:
-            raise PageExit(render(request, "error.html", 404, title="未找到", message=exc.message)) from None
-        return _detail(request, user, sid, exc.status, error=exc.message, explain=explain, form=form)
-    return RedirectResponse(f"/suggestions/{sid}?decided=1", status_code=303)
-
-
-# --- 审核队列 ---------------------------------------------------------------------------
-
-
-@router.get("/queue")
-def queue(request: Request, level: str = "", flag: str = "", age: str = "") -> Response:
-    user = need(request, "responsible")
-    db = request.app.state.db
-    query = select(Suggestion).where(Suggestion.status == "pending")
-    if level in LEVELS:
-        query = query.where(Suggestion.level == level)
-    days = int(age) if age.isdigit() else 0
-    if days:
-        query = query.where(Suggestion.created_at <= request.app.state.clock() - timedelta(days=days))
-    with db.read() as session:
-        rows = list(session.execute(query.order_by(Suggestion.id).limit(1000)).scalars())
-        names = dict(session.execute(select(User.id, User.name)).all())
-    if flag in FLAG_TEXT:
-        rows = [r for r in rows if flag in (r.flags or [])]
-    now = request.app.state.clock()
-    return render(
-        request,
-        "queue.html",
-        title="审核队列",
-        rows=rows,
-        names=names,
-        levels=LEVELS,
-        level=level,
-        flag=flag,
-        age=age,
-        now=now,
-        me=user,
-    )
-
-
-# --- 定密台账 ---------------------------------------------------------------------------
-
-
-def _register_rows(request: Request, status: str, level: str, expiring: bool) -> list[Any]:
-    query = register_api._query(status if status in STATUS_TEXT else None)
-    if level in LEVELS:
-        query = query.where(Decision.level == level)
-    today = china_today(request.app.state.clock())
-    if expiring:
-        query = query.where(
-            Decision.expires_on.is_not(None), Decision.expires_on <= today + timedelta(days=EXPIRING_DAYS)
-        )
-    with request.app.state.db.read() as session:
-        return [
-            register_api._row(s, d, n) for s, d, n in session.execute(query.order_by(Decision.id.desc()).limit(500))
-        ]
-
-
-@router.get("/register")
-def register_page(request: Request, status: str = "", level: str = "", expiring: str = "") -> Response:
-    need(request, "responsible", "archivist")
-    rows = _register_rows(request, status, level, expiring == "1")
-    today = china_today(request.app.state.clock())
-    soon = today + timedelta(days=EXPIRING_DAYS)
-    return render(
-        request,
-        "register.html",
-        title="定密台账",
-        rows=rows,
-        levels=LEVELS,
-        status=status,
-        level=level,
-        expiring=expiring == "1",
-        today=today,
-        soon=soon,
-        statuses={k: v for k, v in STATUS_TEXT.items() if k != "pending"},
-        expiring_days=EXPIRING_DAYS,
-    )
-
-
-@router.get("/register.csv")
-def register_csv(request: Request, status: str = "") -> Response:
-    """The API's own CSV export (all rows, optionally one status)."""
-    user = need(request, "responsible", "archivist")
-    chosen: Any = status if status in STATUS_TEXT else None
-    response = register_api.get_register(user, request.app.state.db, format="csv", status=chosen)
-    assert isinstance(response, Response)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 # --- 目录 -------------------------------------------------------------------------------
@@ -626,6 +320,7 @@ def catalog_page(request: Request, q: str = "", level: str = "", page: int = 1) 
         page=page,
         pages=pages,
         version=suggester.catalog_version(request.app.state.engine),
+        split_note=split_note,
     )
 
 
@@ -649,7 +344,10 @@ def entry_page(request: Request, entry_id: str) -> Response:
                     .limit(200)
                 ).all()
             )
-    return render(request, "entry.html", title=f"条目 {entry.id}", entry=entry, citing=citing, may_see=may_see)
+    name, note = split_note(str(entry.regulation))
+    return render(
+        request, "entry.html", title=f"条目 {entry.id}", entry=entry, citing=citing, may_see=may_see, name=name, note=note
+    )
 
 
 # --- 审计 -------------------------------------------------------------------------------
@@ -661,10 +359,13 @@ def audit_page(request: Request, after: int = 0, action: str = "") -> Response:
     db = request.app.state.db
     report = audit_log.verify(db)
     query = select(AuditEvent).where(AuditEvent.id > max(after, 0))
+    before = request.query_params.get("before", "")
+    if before.isdigit() and len(before) < 11:  # newest first: an earlier page is "before" an id
+        query = query.where(AuditEvent.id < int(before))
     if action:
         query = query.where(AuditEvent.action == action[:48])
     with db.read() as session:
-        events = list(session.execute(query.order_by(AuditEvent.id).limit(200)).scalars())
+        events = list(session.execute(query.order_by(AuditEvent.id.desc()).limit(200)).scalars())
         actions = [a for (a,) in session.execute(select(AuditEvent.action).distinct().order_by(AuditEvent.action))]
         total = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
         names = dict(session.execute(select(User.id, User.name)).all())
