@@ -103,7 +103,7 @@ def build_mixed(root: Path) -> dict[str, str]:
     make_encrypted_pdf(root / "locked.pdf", root / "scan.pdf")
     make_pdf(root / "image-only.pdf", [])  # a page without a text layer
     (root / "empty.txt").write_bytes(b"")
-    (root / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a document")
+    (root / "table.xls").write_bytes(b"\xd0\xcf\x11\xe0 not a document")
     nested = zip_bytes({"deep.txt": GBK_TEXT.encode("utf-8")})
     (root / "evil.zip").write_bytes(zip_bytes({
         "../evil.txt": b"escape attempt",
@@ -114,7 +114,7 @@ def build_mixed(root: Path) -> dict[str, str]:
     return {
         "notice.txt": "", "gbk.txt": "", "report.docx": "", "scan.pdf": "", "sub/page.html": "",
         "sub/notes.md": "", "sub/<b>&amp;x.txt": "", "broken.docx": "DM114", "locked.pdf": "DM115", "image-only.pdf": "DM116",
-        "empty.txt": "DM112", "photo.jpg": "DM111", "evil.zip!../evil.txt": "DM131",
+        "empty.txt": "DM112", "table.xls": "DM111", "evil.zip!../evil.txt": "DM131",
         "evil.zip!/abs/evil.txt": "DM131", "evil.zip!ok/inner.txt": "", "evil.zip!nested.zip!deep.txt": "",
     }
 
@@ -123,6 +123,17 @@ def scan(root: Path, out: Path, **kwargs: Any) -> RunSummary:
     """Run a scan in-process with quiet progress."""
     kwargs.setdefault("workers", 2)
     return run(RunOptions(root=root, out_dir=out, progress=PlainProgress(io.StringIO()), **kwargs))
+
+
+def scanned_doc(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """One notice in a fresh directory, scanned once: (root, the document, the output directory)."""
+    root = tmp_path / "root"
+    root.mkdir()
+    doc = root / "a.txt"
+    doc.write_text(EXAM_BEFORE, encoding="utf-8")
+    out = tmp_path / "out"
+    scan(root, out, workers=1)
+    return root, doc, out
 
 
 def rows(out: Path) -> list[dict[str, Any]]:
@@ -138,3 +149,49 @@ def crashing_batch(sources: list) -> list:
     if any(s.path.startswith("crash") for s in sources):
         os._exit(3)
     return run_batch(sources)
+
+
+def sleeping_batch(sources: list) -> list:
+    """A pool task that stalls for a minute on any file named slow*.txt (importable by spawned workers)."""
+    import time
+
+    from dingmi.scan.worker import run_batch
+
+    if any(s.path.startswith("slow") for s in sources):
+        time.sleep(60)
+    return run_batch(sources)
+
+
+def make_slow_pdf(path: Path, operators: int) -> Path:
+    """A one-page PDF whose text layer is ``operators`` tiny text operators: slow to extract, within the bounds."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject, StreamObject
+
+    writer = PdfWriter()
+    content = StreamObject()
+    content.set_data(b"BT /F1 12 Tf 50 700 Td " + b"(ab) Tj " * operators + b"ET")
+    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+                             NameObject("/BaseFont"): NameObject("/Helvetica")})
+    page = writer.add_blank_page(612, 792)
+    page[NameObject("/Contents")] = writer._add_object(content.flate_encode())
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})})
+    with open(path, "wb") as handle:
+        writer.write(handle)
+    return path
+
+
+def make_shared_stream_pdf(path: Path, pages: int, operators: int) -> Path:
+    """The issue's hostile PDF: ``pages`` pages sharing one compressed stream of ``operators`` text operators."""
+    from pypdf import PdfWriter
+    from pypdf.generic import NameObject, StreamObject
+
+    writer = PdfWriter()
+    content = StreamObject()
+    content.set_data(b"BT 50 700 Td " + b"(ab) Tj " * operators + b"ET")
+    shared = writer._add_object(content.flate_encode())
+    for _ in range(pages):
+        writer.add_blank_page(612, 792)[NameObject("/Contents")] = shared
+    with open(path, "wb") as handle:
+        writer.write(handle)
+    return path

@@ -11,7 +11,7 @@ import time
 
 from dingmi import __version__
 from dingmi.scan.state import STATE_FILE
-from scan.scanfiles import EXAM_BEFORE, rows, scan
+from scan.scanfiles import EXAM_BEFORE, rows, scan, scanned_doc
 
 SUGGESTION_KEYS = {"level", "period", "marking", "entries", "evidence", "rationale", "confidence", "flags", "header",
                    "lowering", "report", "model_version", "catalog_version"}
@@ -93,12 +93,7 @@ def test_when_file_changed_or_removed_then_only_that_is_redone(mixed, tmp_path):
 
 
 def test_when_same_size_and_mtime_but_new_content_then_hash_catches_it(tmp_path):
-    root = tmp_path / "root"
-    root.mkdir()
-    doc = root / "a.txt"
-    doc.write_text(EXAM_BEFORE, encoding="utf-8")
-    out = tmp_path / "out"
-    scan(root, out, workers=1)
+    root, doc, out = scanned_doc(tmp_path)
     st = doc.stat()
     doc.write_text(EXAM_BEFORE.replace("语文", "英语"), encoding="utf-8")  # same length in UTF-8
     os.utime(doc, ns=(st.st_atime_ns, st.st_mtime_ns))

@@ -23,7 +23,8 @@ def _broken_docx(detail: str = "") -> ReadError:
 def read_docx(data: bytes) -> str:
     """Body paragraphs and tables in document order; table cells joined by \\t, rows by \\n.
 
-    Images, text boxes, headers and footers are not read.
+    The 页眉 (headers) come first and the 页脚 (footers) last, each distinct paragraph once;
+    images and text boxes are not read.
     """
     if data.startswith(OLE_MAGIC):
         raise _broken_docx("（这是旧版.doc或已加密的Word文档，请取消加密并另存为.docx后重试）")
@@ -32,15 +33,31 @@ def read_docx(data: bytes) -> str:
         from docx import Document
         from docx.table import Table
 
-        lines: list[str] = []
-        for block in Document(io.BytesIO(data)).iter_inner_content():
+        document = Document(io.BytesIO(data))
+        lines: list[str] = _margins(document, "header")  # 页眉 first: the marking may be printed there
+        for block in document.iter_inner_content():
             if isinstance(block, Table):
                 lines.extend(_table_rows(block))
             else:
                 lines.append(block.text)
+        lines.extend(_margins(document, "footer"))
     except Exception:  # noqa: BLE001 - python-docx/lxml raise many types for broken files
         raise _broken_docx() from None
     return "\n".join(lines)
+
+
+def _margins(document: object, kind: str) -> list[str]:
+    """Non-empty paragraphs of every section's 页眉 (``header``) or 页脚 (``footer``), each once."""
+    seen: list[str] = []
+    for section in document.sections:  # type: ignore[attr-defined]
+        part = getattr(section, kind)
+        if part.is_linked_to_previous:
+            continue
+        for paragraph in part.paragraphs:
+            text = paragraph.text.strip()
+            if text and text not in seen:
+                seen.append(text)
+    return seen
 
 
 def _table_rows(table: Table) -> list[str]:

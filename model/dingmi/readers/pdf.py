@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from dingmi import ocr
 from dingmi.errors import ReadError
 from dingmi.readers.image import recognize_all
+from dingmi.readers.pdfbounds import check_pdf_work
 from dingmi.readers.source import Extracted, TextSource
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ def read_pdf(data: bytes, *, use_ocr: bool = False) -> Extracted:
     tally = ocr.Tally()
     try:
         reader = _open(data)
+        check_pdf_work(reader)  # DM129 before any page is parsed
         pages = [page.extract_text() or "" for page in reader.pages]
         if use_ocr:
             _recognize_scanned(reader, pages, tally)

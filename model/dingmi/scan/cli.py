@@ -20,6 +20,9 @@ CatalogOpt = Annotated[Optional[list[Path]], typer.Option("--catalog", help="追
 AuthorityOpt = Annotated[Optional[str], typer.Option("--authority", help="本单位定密权限：绝密/机密/秘密，或 中央/省级/设区的市/县级")]
 ModelOpt = Annotated[Optional[Path], typer.Option("--model", help="模型包目录（默认：与 dingmi suggest 相同的默认模型包）")]
 NoModelOpt = Annotated[bool, typer.Option("--no-model", help="只用规则，不加载学习模型（快得多）")]
+TimeoutOpt = Annotated[float, typer.Option(
+    "--file-timeout", metavar="秒", help="单个文件的处理时间上限（秒，默认60）；超时的文件记为错误DM137，其工作进程被替换")]
+OcrOpt = Annotated[bool, typer.Option("--ocr", help="对图片和扫描页做离线OCR识别（需安装 ocr 扩展；慢，约每页1–4秒）")]
 
 
 def _fail(message: str) -> NoReturn:
@@ -45,7 +48,7 @@ def _bundle(model: Path | None, no_model: bool) -> str | None:
 
 def _common(path: Path, out: Path | None, workers: int | None, engine: str, scheduler: str | None,
             catalog: list[Path] | None, authority: str | None, model: Path | None,
-            no_model: bool) -> dict[str, object]:
+            no_model: bool, file_timeout: float = 60.0) -> dict[str, object]:
     """Validate the options shared by scan and declass."""
     from dingmi.levels import authority_ceiling
     from dingmi.scan.runner import available_cpus
@@ -60,6 +63,8 @@ def _common(path: Path, out: Path | None, workers: int | None, engine: str, sche
         _fail("输出目录不能是被扫描的目录本身，请指定另一个目录（可以是它的子目录）")
     if workers is not None and workers < 1:
         _fail("--workers 应为不小于1的整数")
+    if not file_timeout > 0:
+        _fail("--file-timeout 应为大于0的秒数")
     if engine not in ("local", "dask"):
         _fail(f"未知的 --engine “{engine}”，应为 local 或 dask")
     if scheduler and engine != "dask":
@@ -73,10 +78,19 @@ def _common(path: Path, out: Path | None, workers: int | None, engine: str, sche
             _fail(f"目录文件不存在：{p}")
     bundle = _bundle(model, no_model)
     return {
-        "bundle": bundle,
+        "bundle": bundle, "file_timeout": file_timeout,
         "root": path, "out_dir": out, "workers": workers or available_cpus(), "engine": engine,
         "scheduler": scheduler, "catalog_paths": tuple(str(p.absolute()) for p in catalog or []), "authority": authority,
     }
+
+
+def _check_ocr(ocr: bool) -> bool:
+    """--ocr needs the ocr extra: refuse once, before any file is read."""
+    from dingmi import ocr as ocr_module
+
+    if ocr and not ocr_module.available():
+        _fail(str(ocr_module.missing_error()))
+    return ocr
 
 
 def _run(**kwargs: object) -> None:
@@ -121,9 +135,12 @@ def scan(
     authority: AuthorityOpt = None,
     model: ModelOpt = None,
     no_model: NoModelOpt = False,
+    ocr: OcrOpt = False,
+    file_timeout: TimeoutOpt = 60.0,
 ) -> None:
     """批量扫描目录或压缩包，逐个文件提出定密建议；可中断续扫。"""
-    _run(kind="scan", rescan=rescan, **_common(path, out, workers, engine, scheduler, catalog, authority, model, no_model))
+    _run(kind="scan", rescan=rescan, ocr=_check_ocr(ocr),
+         **_common(path, out, workers, engine, scheduler, catalog, authority, model, no_model, file_timeout))
 
 
 def declass(
@@ -143,6 +160,8 @@ def declass(
     authority: AuthorityOpt = None,
     model: ModelOpt = None,
     no_model: NoModelOpt = False,
+    ocr: OcrOpt = False,
+    file_timeout: TimeoutOpt = 60.0,
 ) -> None:
     """解密审查：列出已到期、即将到期、长期、解密条件、目录变更、标志与内容不符的文件。"""
     if as_of is None:
@@ -158,8 +177,8 @@ def declass(
             _fail(f"旧版目录文件不存在：{p}")
     if metadata is not None and not metadata.is_file():
         _fail(f"元数据文件不存在：{metadata}")
-    common = _common(path, out, workers, engine, scheduler, catalog, authority, model, no_model)
-    _run(kind="declass", rescan=rescan, as_of=as_of_date, within=within,
+    common = _common(path, out, workers, engine, scheduler, catalog, authority, model, no_model, file_timeout)
+    _run(kind="declass", rescan=rescan, as_of=as_of_date, within=within, ocr=_check_ocr(ocr),
          previous_catalog_paths=tuple(str(p.absolute()) for p in previous_catalog or []),
          metadata_path=metadata, **common)
 

@@ -134,7 +134,7 @@ def expiry_of(marking: Marking, issue: dt.date | None) -> Expiry:
     if not period:
         default = MAX_PERIOD[marking.level]
         if issue is None:
-            return Expiry("undated", None, f"标志未注明保密期限（按{marking.level}级{default}执行），但未找到成文日期")
+            return Expiry("undated", None, f"标志未注明保密期限（按{marking.level}级{default}执行），但未找到成文日期（落款）")
         return Expiry("default", add_period(issue, default),
                       f"标志未注明保密期限，按{marking.level}级事项{default}执行（暂行规定2014第24条）")
     time = parse_date(_DECLASS_TIME_PREFIX.sub("", period))
@@ -142,8 +142,13 @@ def expiry_of(marking: Marking, issue: dt.date | None) -> Expiry:
         return Expiry("time", time - dt.timedelta(days=1), f"解密时间{time.isoformat()}")
     if _is_duration(period):
         if issue is None:
-            return Expiry("undated", None, f"保密期限{period}，但未找到成文日期，无法计算届满日")
-        return Expiry("duration", add_period(issue, period), f"保密期限{period}，自成文日期{issue.isoformat()}起算")
+            return Expiry("undated", None, f"保密期限{period}，但未找到成文日期（落款），无法计算届满日")
+        end = add_period(issue, period)
+        cap = add_period(issue, MAX_PERIOD[marking.level])
+        if end is None or (cap is not None and end > cap):
+            return Expiry("duration", cap, f"保密期限{period}超过{marking.level}级法定最长期限{MAX_PERIOD[marking.level]}"
+                          f"（保密法第20条），按{MAX_PERIOD[marking.level]}计算，自成文日期{issue.isoformat()}起算")
+        return Expiry("duration", end, f"保密期限{period}，自成文日期{issue.isoformat()}起算")
     return Expiry("condition", None, f"解密条件“{period}”")
 
 
@@ -322,10 +327,6 @@ def review(row: dict[str, Any], opts: ReviewOptions) -> dict[str, Any]:
                 statuses.append("inconsistent")
                 direction = "偏高" if rank(marking.level) > rank(suggested) else "偏低"
                 reasons.append(f"标志为{marking.level}，内容建议为{suggested}（标志{direction}）")
-            years = marking.years()
-            max_years = float(MAX_PERIOD[marking.level].rstrip("年"))
-            if years is not None and years > max_years:
-                reasons.append(f"保密期限{marking.period}超过{marking.level}级法定最长期限{MAX_PERIOD[marking.level]}")
         if end.kind == "long_term":
             statuses.append("long_term")
             reasons.append("长期事项不得自行解密，须经制定保密事项范围的中央机关批准（暂行规定2014第33条）")

@@ -21,6 +21,9 @@ class Progress(Protocol):
     def advance(self, size: int) -> None:
         """One file done."""
 
+    def tick(self) -> None:
+        """Called about once a second while work runs, also when no file finishes (a stalled file)."""
+
     def close(self) -> None:
         """Work finished or stopped."""
 
@@ -41,18 +44,22 @@ class PlainProgress:
         self.stream = stream or sys.stderr
         self.interval = interval
         self.files = self.size = self.done = self.done_size = 0
-        self.t0 = self.last = 0.0
+        self.t0 = self.last = self.last_done = 0.0
 
     def start(self, files: int, size: int) -> None:
         self.files, self.size = files, size
-        self.t0 = self.last = time.monotonic()
+        self.t0 = self.last = self.last_done = time.monotonic()
         self._line("开始")
 
     def advance(self, size: int) -> None:
         self.done += 1
         self.done_size += size
+        self.last_done = time.monotonic()
+        self.tick()
+
+    def tick(self) -> None:
         now = time.monotonic()
-        if now - self.last >= self.interval:
+        if self.t0 and now - self.last >= self.interval:
             self.last = now
             self._line("进度")
 
@@ -66,8 +73,16 @@ class PlainProgress:
         text = (f"{label}：{self.done}/{self.files}个文件，{self.done_size / 1e6:.1f}/{self.size / 1e6:.1f} MB，"
                 f"{rate:.1f}个/秒，{self.done_size / 1e6 / elapsed:.2f} MB/秒")
         if label == "进度":
-            text += f"，预计剩余{_duration(eta)}"
+            text += f"，{remaining_text(self.files - self.done, eta, time.monotonic() - self.last_done, elapsed, self.done)}"
         print(text, file=self.stream, flush=True)
+
+
+def remaining_text(left: int, eta: float, idle: float, elapsed: float, done: int) -> str:
+    """The time-left part of a progress line: never "0秒" while files remain or one is stalled."""
+    usual = elapsed / done if done else 0.0
+    if left and (not done or idle > max(10.0, 5 * usual)):
+        return f"已有{_duration(idle)}没有文件完成（可能有文件处理较慢），预计剩余时间未知"
+    return f"预计剩余{_duration(max(eta, 1.0) if left else 0.0)}"
 
 
 class RichProgress:
@@ -105,6 +120,9 @@ class RichProgress:
         rate = self._done / max(time.monotonic() - self._t0, 1e-9)
         self._progress.update(self._task, advance=size, files=f"{self._done}/{self._files}个文件",  # type: ignore[arg-type]
                               rate=f"{rate:.1f}个/秒")
+
+    def tick(self) -> None:
+        self._progress.refresh()
 
     def close(self) -> None:
         self._progress.stop()

@@ -42,11 +42,20 @@ def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def _label_px(text: str) -> int:
+    """Approximate width in pixels of a 12px label (CJK and full-width forms count double)."""
+    return sum(12 if ord(ch) > 0x2E7F else 7 for ch in text)
+
+
 def bar_chart(items: list[tuple[str, int]], colors: dict[str, str] | None = None, *, width: int = 720,
-              label_width: int = 230, title: str = "") -> str:
-    """A horizontal bar chart as inline SVG; labels are escaped and shortened."""
+              label_width: int | None = None, title: str = "") -> str:
+    """A horizontal bar chart as inline SVG; labels are escaped, shortened and never clipped."""
     if not items:
         return '<p class="muted">（无）</p>'
+    if label_width is None:
+        longest = max(_label_px(lb if len(lb) <= 22 else lb[:21] + "…") for lb, _ in items)
+        label_width = max(120, longest + 16)
+        width = max(width, label_width + 300)
     bar, gap = 18, 6
     height = len(items) * (bar + gap) + gap
     top = max(count for _, count in items) or 1
@@ -104,7 +113,8 @@ class ReportBuilder:
         """Count one result row."""
         self.total += 1
         index, path = self.total, str(row.get("path", ""))
-        self.bytes += int(row.get("size") or 0)
+        if row.get("sha256"):  # bytes actually read: refused entries (bombs) count nothing
+            self.bytes += int(row.get("size") or 0)
         existing = str(row.get("existing_marking") or "")
         if row.get("code"):
             self.by_code[str(row["code"])] += 1
@@ -176,7 +186,7 @@ class ReportBuilder:
         out.append('<p>完整结果：<a href="results.csv">results.csv</a>（表格软件可直接打开）'
                    '　<a href="results.jsonl">results.jsonl</a>　<a href="#files">文件清单</a></p>')
         cards = [("文件总数", self.total), ("已分析", self.ok), ("错误", self.total - self.ok),
-                 ("数据量", f"{self.bytes / 1024 / 1024:.1f} MB"), ("需重点审核", self.needs_review)]
+                 ("已读取数据量", f"{self.bytes / 1024 / 1024:.1f} MB"), ("需重点审核", self.needs_review)]
         out.append('<div class="cards">' + "".join(f'<div class="card">{_e(k)}<b>{_e(v)}</b></div>' for k, v in cards)
                    + "</div>")
         if self.kind == "declass":

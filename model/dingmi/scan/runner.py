@@ -28,14 +28,14 @@ from dingmi.scan.declass import Metadata, ReviewOptions, read_metadata, review
 from dingmi.scan.outputs import OutputSummary, write_outputs
 from dingmi.scan.progress import Progress, make_progress
 from dingmi.scan.state import StateDB, StateError
-from dingmi.scan.walk import ArchiveCache, Limits, Rejected, Source, load_bytes, walk
+from dingmi.scan.walk import ArchiveCache, Limits, Rejected, Source, confine_root, load_bytes, walk
 from dingmi.scan.worker import Outcome, WorkerConfig, rejected_outcome
 
 __all__ = ["RunOptions", "RunSummary", "batches", "run"]
 
 BATCH_FILES = 16
 BATCH_BYTES = 1024 * 1024
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: escaped row paths (%21 %25 %XX)
 
 
 @dataclass
@@ -58,6 +58,8 @@ class RunOptions:
     limits: Limits = field(default_factory=Limits)
     progress: Progress | None = None
     bundle: str | None = None  # model bundle directory (the CLI passes the default one); None = rules only
+    file_timeout: float | None = 60.0  # seconds one file may take (local engine); None = no limit
+    ocr: bool = False  # recognise images and scanned pages (the ocr extra)
 
 
 def available_cpus() -> int:
@@ -127,7 +129,7 @@ def model_identity(bundle: str | None) -> str:
 
 
 def fingerprint(catalog: Catalog, previous: Catalog | None, authority: str | None, limits: Limits,
-                model: str = f"rules-{__version__}") -> str:
+                model: str = f"rules-{__version__}", *, ocr: bool = False) -> str:
     """Digest of everything besides the file that changes a row."""
     parts = {
         "format": FORMAT_VERSION,
@@ -137,6 +139,8 @@ def fingerprint(catalog: Catalog, previous: Catalog | None, authority: str | Non
         "authority": authority or "",
         "limits": asdict(limits),
     }
+    if ocr:  # only when on, so the fingerprint of a scan without OCR is unchanged
+        parts["ocr"] = True
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
@@ -151,19 +155,31 @@ def run(options: RunOptions) -> RunSummary:
     """Run a scan or a declassification review; raises StateError, CatalogError, InputError, BackendError."""
     t0 = time.monotonic()
     out_dir = options.out_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if not os.access(out_dir, os.W_OK | os.X_OK):
+            raise PermissionError
+    except OSError as exc:
+        reason = "没有写入权限" if isinstance(exc, PermissionError) else (exc.strerror or type(exc).__name__)
+        raise StateError(f"无法写入输出目录 {out_dir}（{reason}），请换一个输出目录") from None
     catalog = load_default(list(options.catalog_paths))
     previous = load_catalogs(options.previous_catalog_paths) if options.previous_catalog_paths else None
     metadata = _relative(read_metadata(options.metadata_path), options.root) if options.metadata_path else {}
     model = model_identity(options.bundle)
     config = WorkerConfig(options.catalog_paths, options.authority, options.previous_catalog_paths, options.limits,
-                          options.bundle)
+                          options.bundle, root=str(confine_root(options.root)), ocr=options.ocr)
+    root = str(options.root.absolute())
     with _locked(out_dir):
-        db = StateDB(out_dir, options.kind, fingerprint(catalog, previous, options.authority, options.limits, model))
+        db = StateDB(out_dir, options.kind, fingerprint(catalog, previous, options.authority, options.limits, model,
+                                                        ocr=options.ocr))
         try:
+            earlier = db.meta().get("root", "")
+            if earlier and earlier != root and db.count() and not options.rescan:
+                raise StateError(f"输出目录 {out_dir} 中已有扫描 {earlier} 的{db.count()}条结果；"
+                                 f"请换一个 --out，或加 --rescan 用 {root} 的结果替换它们")
             if options.rescan:
                 db.new_epoch()
-            db.set_meta(root=str(options.root.absolute()), catalog_version=catalog.version)
+            db.set_meta(root=root, catalog_version=catalog.version)
             pending, refused, reused, seen = _plan(db, options)
             processed = len(pending) + refused
             try:
@@ -186,7 +202,7 @@ def _plan(db: StateDB, options: RunOptions) -> tuple[list[Source], int, int, set
     seen: set[str] = set()
     pending: list[Source] = []
     refused = reused = 0
-    cache = ArchiveCache()
+    cache = ArchiveCache(root=confine_root(options.root))
     try:
         for item in walk(options.root, exclude=options.out_dir, limits=options.limits):
             if item.path in seen:  # the same path twice (e.g. duplicate archive member): first wins
@@ -201,7 +217,8 @@ def _plan(db: StateDB, options: RunOptions) -> tuple[list[Source], int, int, set
                     db.put(rejected_outcome(item))
                     refused += 1
                 continue
-            if same and (not k.sha256 or k.sha256 == _sha256(item, options.limits, cache)):  # type: ignore[union-attr]
+            # a row without sha256 was never read (unreadable, timed out): it is retried on every run
+            if same and k.sha256 and k.sha256 == _sha256(item, options.limits, cache):  # type: ignore[union-attr]
                 reused += 1
                 continue
             pending.append(item)
@@ -236,11 +253,16 @@ def _execute(db: StateDB, pending: list[Source], config: WorkerConfig, options: 
         db.put(outcome)
         progress.advance(outcome.size)
 
+    def on_tick() -> None:
+        if started:
+            progress.tick()
+
     try:
         if options.engine == "dask":
             run_dask(work, config, workers, options.scheduler, on_outcome, on_ready)
         else:
-            run_local(work, config, workers, on_outcome, on_ready=on_ready)
+            run_local(work, config, workers, on_outcome, on_ready=on_ready, file_timeout=options.file_timeout,
+                      on_tick=on_tick)
     finally:
         if started:
             progress.close()

@@ -12,6 +12,7 @@ Row paths are relative to the scanned root and use ``/``; an archive member is w
 from __future__ import annotations
 
 import calendar
+import errno
 import io
 import os
 import re
@@ -20,6 +21,7 @@ import zipfile
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 from pathlib import Path, PurePosixPath
 
 from dingmi.errors import ReadError
@@ -28,6 +30,8 @@ from dingmi.reader import MAX_BYTES, SUPPORTED_SUFFIXES
 __all__ = [
     "ArchiveCache",
     "Limits",
+    "confine_root",
+    "open_confined",
     "Rejected",
     "Source",
     "display_name",
@@ -42,6 +46,7 @@ TOO_LARGE = "DM133"
 BROKEN_ARCHIVE = "DM134"
 LINK_OR_SPECIAL = "DM135"
 ENCRYPTED_MEMBER = "DM136"
+TIMEOUT = "DM137"
 INTERNAL = "DM139"
 
 ARCHIVE_SUFFIXES = frozenset({".zip"})
@@ -61,6 +66,8 @@ class Limits:
     max_members: int = 200_000                   # members of one archive
     max_ratio: int = 200                         # compression ratio above which a large member is a bomb
     ratio_min_bytes: int = 10 * 1024 * 1024      # ratio is only judged from this size
+    max_archive_ratio: int = 100                 # whole archive: declared bytes / archive bytes
+    archive_ratio_min_bytes: int = 64 * 1024 * 1024  # ...judged from this many declared bytes
 
 
 @dataclass(frozen=True)
@@ -94,8 +101,23 @@ Item = Source | Rejected
 
 
 def display_name(name: str) -> str:
-    """A file name as valid UTF-8: undecodable bytes become ``\\xNN``."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    """A file or member name as one unambiguous piece of a row path.
+
+    ``%`` and the member separator ``!`` are written ``%25`` and ``%21``, and bytes that are not
+    UTF-8 (``surrogateescape``) ``%XX``, so no two inputs share a row path: a member ``x.txt`` of
+    ``a.zip`` is ``a.zip!x.txt`` and a plain file named ``a.zip!x.txt`` is ``a.zip%21x.txt``.
+    """
+    out = []
+    for ch in name:
+        if ch in "%!":
+            out.append(f"%{ord(ch):02X}")
+        elif "\udc80" <= ch <= "\udcff":
+            out.append(f"%{ord(ch) - 0xDC00:02X}")
+        elif "\ud800" <= ch <= "\udfff":
+            out.append(f"%u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def _mb(size: int) -> str:
@@ -115,7 +137,7 @@ def walk(root: str | os.PathLike[str], *, exclude: str | os.PathLike[str] | None
     if root_path.is_dir():
         yield from _walk_dir(root_path, root_path.resolve(), excluded, limits)
     else:
-        yield from _walk_file(root_path, display_name(root_path.name), limits)
+        yield from _walk_file(root_path, display_name(root_path.name), limits, confine_root(root_path))
 
 
 def _walk_dir(root: Path, real_root: Path, excluded: Path | None, limits: Limits) -> Iterator[Item]:
@@ -126,7 +148,7 @@ def _walk_dir(root: Path, real_root: Path, excluded: Path | None, limits: Limits
             with os.scandir(directory) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            yield Rejected(prefix.rstrip("/") or ".", 0, 0, "DM118", f"无法读取目录（{exc.strerror or exc}）")
+            yield Rejected(prefix.rstrip("/") or ".", 0, 0, "DM118", f"无法读取目录（{_os_reason(exc)}）")
             continue
         subdirs: list[tuple[Path, str]] = []
         for entry in entries:
@@ -139,38 +161,46 @@ def _walk_dir(root: Path, real_root: Path, excluded: Path | None, limits: Limits
                     if excluded is None or path.resolve() != excluded:
                         subdirs.append((path, rel + "/"))
                 elif entry.is_file(follow_symlinks=False):
-                    yield from _walk_file(path, rel, limits)
+                    yield from _walk_file(path, rel, limits, real_root)
                 else:
                     yield Rejected(rel, 0, 0, LINK_OR_SPECIAL, "不是普通文件（设备、管道或套接字），已跳过")
             except OSError as exc:
-                yield Rejected(rel, 0, 0, "DM118", f"无法读取文件信息（{exc.strerror or exc}）")
+                yield Rejected(rel, 0, 0, "DM118", f"无法读取文件信息（{_os_reason(exc)}）")
         stack.extend(reversed(subdirs))
 
 
 def _walk_link(path: Path, rel: str, real_root: Path, limits: Limits) -> Iterator[Item]:
-    target = path.resolve()
+    try:
+        target = Path(os.path.realpath(path, strict=True))
+        st = target.stat()
+    except (OSError, RuntimeError) as exc:  # a loop (ELOOP) or a dangling link
+        if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
+            yield Rejected(rel, 0, 0, LINK_OR_SPECIAL, "符号链接形成循环，已拒绝")
+        else:
+            yield Rejected(rel, 0, 0, LINK_OR_SPECIAL, "符号链接无效（目标不存在）")
+        return
     if not target.is_relative_to(real_root):
         yield Rejected(rel, 0, 0, LINK_OR_SPECIAL, "符号链接指向扫描目录之外，已拒绝")
-    elif target.is_dir():
+    elif stat.S_ISDIR(st.st_mode):
         yield Rejected(rel, 0, 0, LINK_OR_SPECIAL, "符号链接指向目录，不跟随（其内容按原位置扫描）")
-    elif target.is_file():
-        yield from _walk_file(target, rel, limits)
+    elif stat.S_ISREG(st.st_mode):
+        yield from _walk_file(target, rel, limits, real_root)
     else:
-        yield Rejected(rel, 0, 0, LINK_OR_SPECIAL, "符号链接无效（目标不存在）")
+        yield Rejected(rel, 0, 0, LINK_OR_SPECIAL, "符号链接指向的不是普通文件（设备、管道或套接字），已跳过")
 
 
-def _walk_file(path: Path, rel: str, limits: Limits) -> Iterator[Item]:
+def _walk_file(path: Path, rel: str, limits: Limits, real_root: Path) -> Iterator[Item]:
     try:
         st = path.stat()
     except OSError as exc:
-        yield Rejected(rel, 0, 0, "DM118", f"无法读取文件（{exc.strerror or exc}）")
+        yield Rejected(rel, 0, 0, "DM118", f"无法读取文件（{_os_reason(exc)}）")
         return
     if not stat.S_ISREG(st.st_mode):
         yield Rejected(rel, 0, 0, LINK_OR_SPECIAL, "不是普通文件，已跳过")
         return
     suffix = path.suffix.lower()
     if suffix in ARCHIVE_SUFFIXES:
-        yield from _walk_archive(str(path), rel, st.st_size, st.st_mtime_ns, limits)
+        yield from _walk_archive(str(path), rel, st.st_size, st.st_mtime_ns, limits, real_root)
     elif suffix not in SUPPORTED_SUFFIXES:
         yield Rejected(rel, st.st_size, st.st_mtime_ns, "DM111", _unsupported(suffix))
     else:
@@ -213,13 +243,19 @@ def _member_mtime_ns(info: zipfile.ZipInfo) -> int:
         return 0
 
 
-def _walk_archive(fs_path: str, rel: str, size: int, mtime_ns: int, limits: Limits) -> Iterator[Item]:
+def _walk_archive(fs_path: str, rel: str, size: int, mtime_ns: int, limits: Limits, real_root: Path) -> Iterator[Item]:
     try:
-        archive = zipfile.ZipFile(fs_path)
+        handle = open_confined(fs_path, real_root)
+    except ReadError as exc:
+        yield Rejected(rel, size, mtime_ns, exc.code, exc.message)
+        return
+    try:
+        archive = zipfile.ZipFile(handle)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        handle.close()
         yield Rejected(rel, size, mtime_ns, BROKEN_ARCHIVE, "压缩包已损坏或不是有效的.zip文件")
         return
-    with archive:
+    with handle, archive:
         budget = [limits.max_archive_total]
         yield from _walk_members(archive, fs_path, (), rel, size, mtime_ns, 1, budget, limits)
 
@@ -234,6 +270,11 @@ def _walk_members(archive: zipfile.ZipFile, fs_path: str, chain: tuple[str, ...]
     if declared > budget[0]:
         yield Rejected(rel, size, mtime_ns, TOO_LARGE,
                        f"压缩包解压后总大小{_mb(declared)}超过上限{_mb(limits.max_archive_total)}，疑似压缩炸弹")
+        return
+    if declared > limits.archive_ratio_min_bytes and declared > limits.max_archive_ratio * max(size, 1):
+        yield Rejected(rel, size, mtime_ns, TOO_LARGE,
+                       f"压缩包解压后总大小{_mb(declared)}是压缩后大小{_mb(size)}的{declared // max(size, 1)}倍，"
+                       f"超过上限{limits.max_archive_ratio}倍，疑似压缩炸弹")
         return
     budget[0] -= declared
     counts: dict[str, int] = {}
@@ -311,12 +352,62 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) ->
     return data
 
 
-class ArchiveCache:
-    """Open archives kept per process, so members of one archive do not reopen it each time."""
+def confine_root(root: str | os.PathLike[str]) -> Path:
+    """The real path every read must stay under (a directory, or the one file scanned)."""
+    return Path(os.path.realpath(root))
 
-    def __init__(self, max_entries: int = 4) -> None:
+
+def _os_reason(exc: OSError) -> str:
+    return {errno.EACCES: "没有读取权限", errno.EPERM: "没有读取权限", errno.ENOENT: "文件不存在",
+            errno.EISDIR: "是目录", errno.ELOOP: "符号链接循环"}.get(exc.errno or 0, exc.strerror or str(exc))
+
+
+def _fd_path(fd: int, path: str) -> Path:
+    """Where an open file really is (the kernel's view where /proc tells)."""
+    try:
+        return Path(os.readlink(f"/proc/self/fd/{fd}"))
+    except OSError:
+        return Path(os.path.realpath(path))
+
+
+def open_confined(path: str, root: Path | None) -> BinaryIO:
+    """Open a regular file for reading without following a last-moment symlink, and only under ``root``.
+
+    ``O_NOFOLLOW`` refuses a file replaced by a symlink after the walk; the opened file's real path
+    is checked against ``root`` so a directory swapped for a link cannot lead outside either.
+    ``O_NONBLOCK`` keeps a pipe swapped in from blocking the open. Failures raise ReadError.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ReadError("文件在扫描期间被替换为符号链接，已拒绝读取", code=LINK_OR_SPECIAL) from None
+        if exc.errno == errno.ENOENT:
+            raise ReadError("文件不存在（扫描期间被删除）", code="DM118") from None
+        raise ReadError(f"无法读取文件（{_os_reason(exc)}）", code="DM118") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ReadError("不是普通文件（设备、管道或套接字），已跳过", code=LINK_OR_SPECIAL)
+        if root is not None and not _fd_path(fd, path).is_relative_to(root):
+            raise ReadError("文件的实际位置在扫描目录之外（扫描期间被替换），已拒绝读取", code=LINK_OR_SPECIAL)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+class ArchiveCache:
+    """Open archives kept per process, so members of one archive do not reopen it each time.
+
+    ``root`` confines every file opened through the cache (see :func:`open_confined`).
+    """
+
+    def __init__(self, max_entries: int = 4, root: Path | None = None) -> None:
         self._open: OrderedDict[tuple[str, tuple[str, ...]], zipfile.ZipFile] = OrderedDict()
         self._max = max_entries
+        self.root = root
 
     def get(self, fs_path: str, chain: tuple[str, ...], limits: Limits) -> zipfile.ZipFile:
         """The archive at ``fs_path`` followed through ``chain`` of nested archive members."""
@@ -336,22 +427,29 @@ class ArchiveCache:
             except (zipfile.BadZipFile, ValueError, EOFError):
                 raise ReadError("内层压缩包已损坏或不是有效的.zip文件", code=BROKEN_ARCHIVE) from None
         else:
+            handle = open_confined(fs_path, self.root)
             try:
-                archive = zipfile.ZipFile(fs_path)
-            except FileNotFoundError:
-                raise ReadError("压缩包不存在（扫描期间被删除）", code="DM118") from None
+                archive = zipfile.ZipFile(handle)
             except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+                handle.close()
                 raise ReadError("压缩包已损坏或不是有效的.zip文件", code=BROKEN_ARCHIVE) from None
+            archive._dingmi_handle = handle  # type: ignore[attr-defined]  # closed with the archive
         self._open[key] = archive
         while len(self._open) > self._max:
-            _, old = self._open.popitem(last=False)
-            old.close()
+            _close(self._open.popitem(last=False)[1])
         return archive
 
     def close(self) -> None:
         """Close every cached archive."""
         while self._open:
-            self._open.popitem()[1].close()
+            _close(self._open.popitem()[1])
+
+
+def _close(archive: zipfile.ZipFile) -> None:
+    archive.close()
+    handle = getattr(archive, "_dingmi_handle", None)
+    if handle is not None:
+        handle.close()
 
 
 def load_bytes(source: Source, limits: Limits, cache: ArchiveCache) -> bytes:
@@ -365,17 +463,13 @@ def load_bytes(source: Source, limits: Limits, cache: ArchiveCache) -> bytes:
             raise ReadError("压缩包内找不到该成员（压缩包在扫描期间被修改）", code="DM118") from None
         return _read_member(archive, info, limit)
     try:
-        with open(source.fs_path, "rb") as handle:
+        with open_confined(source.fs_path, cache.root) as handle:
             size = os.fstat(handle.fileno()).st_size
             if size > limit:
                 raise ReadError(f"文件过大（{_mb(size)}），超过上限{_mb(limit)}", code="DM117")
             data = handle.read(limit + 1)
-    except ReadError:
-        raise
-    except FileNotFoundError:
-        raise ReadError("文件不存在（扫描期间被删除）", code="DM118") from None
     except OSError as exc:
-        raise ReadError(f"无法读取文件（{exc.strerror or exc}）", code="DM118") from None
+        raise ReadError(f"无法读取文件（{_os_reason(exc)}）", code="DM118") from None
     if len(data) > limit:
         raise ReadError(f"文件过大，超过上限{_mb(limit)}", code="DM117")
     return data

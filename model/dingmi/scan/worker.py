@@ -18,10 +18,11 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dingmi.errors import DingmiError, ReadError
-from dingmi.reader import read_bytes
+from dingmi.reader import annotate, extract_bytes
 from dingmi.scan.walk import (
     INTERNAL,
     ArchiveCache,
@@ -48,6 +49,8 @@ class WorkerConfig:
     previous_catalog_paths: tuple[str, ...] = ()  # declassification review against an older catalog
     limits: Limits = field(default_factory=Limits)
     bundle: str | None = None  # model bundle directory; None = rules only
+    root: str = ""  # real path of the scanned root: nothing outside it is ever opened
+    ocr: bool = False  # recognise images and scanned pages (the ocr extra)
 
 
 @dataclass(frozen=True)
@@ -101,8 +104,9 @@ def process(source: Source, config: WorkerConfig, engine: Engine, previous: Engi
     try:
         data = load_bytes(source, config.limits, cache)
         sha = hashlib.sha256(data).hexdigest()
-        text = read_bytes(data, source.name, max_bytes=config.limits.max_file_bytes)
-        suggestion = engine.suggest(text, authority=config.authority).to_dict()
+        doc = extract_bytes(data, source.name, max_bytes=config.limits.max_file_bytes, ocr=config.ocr)
+        text = doc.text
+        suggestion = annotate(engine.suggest(text, authority=config.authority).to_dict(), doc)
         header = suggestion.get("header") or {}
         row: dict[str, Any] = {
             "path": source.path,
@@ -145,7 +149,7 @@ class _ProcessState:
         """Open archives of the calling thread (Dask workers may run several threads)."""
         cache = getattr(self.local, "cache", None)
         if cache is None:
-            cache = self.local.cache = ArchiveCache()
+            cache = self.local.cache = ArchiveCache(root=Path(self.config.root) if self.config.root else None)
         return cache
 
 
