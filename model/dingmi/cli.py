@@ -29,6 +29,7 @@ ModelOpt = Annotated[
     typer.Option("--model", help="模型包目录（默认：数据目录下的默认模型包，首次使用时自动训练）"),
 ]
 NoModelOpt = Annotated[bool, typer.Option("--no-model", help="只用规则，不加载学习模型")]
+OcrOpt = Annotated[bool, typer.Option("--ocr", help="对图片和扫描页做离线OCR识别（需安装 ocr 扩展）")]
 AuthorityOpt = Annotated[
     Optional[str],
     typer.Option("--authority", help="本单位定密权限：绝密/机密/秘密，或机关层级 中央/省级/设区的市/县级。"),
@@ -67,13 +68,15 @@ def _check_authority(authority: str | None) -> None:
 
 @app.command()
 def suggest(
-    file: Annotated[Optional[str], typer.Argument(help="文件路径（.txt/.docx/.pdf/.html/.md），或 - 读取标准输入")] = None,
+    file: Annotated[Optional[str], typer.Argument(
+        help="文件路径（.txt/.md/.html/.docx/.pdf/.ofd/.doc/.wps，加 --ocr 时还可为图片），或 - 读取标准输入")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出一个JSON对象")] = False,
     jsonl: Annotated[Optional[Path], typer.Option("--jsonl", help="批量：每行 {\"id\":…, \"text\":…}，每行输出一个JSON建议")] = None,
     catalog: CatalogOpt = None,
     authority: AuthorityOpt = None,
     model: ModelOpt = None,
     no_model: NoModelOpt = False,
+    ocr: OcrOpt = False,
 ) -> None:
     """对一份文件提出定密建议（密级、期限、标志、依据条目、密点、降密建议）。"""
     _check_authority(authority)
@@ -84,22 +87,27 @@ def suggest(
         return
     if file is None:
         fail("请给出文件路径，或用 - 从标准输入读取")
-    from dingmi.reader import decode_text, read_path
+    from dingmi.reader import Extracted, TextSource, annotate, decode_text, extract_path
 
     try:
-        text = decode_text(sys.stdin.buffer.read()) if file == "-" else read_path(file)
+        doc = Extracted(decode_text(sys.stdin.buffer.read()), TextSource("txt")) if file == "-" else extract_path(file, ocr=ocr)
     except DingmiError as exc:
         fail(str(exc))
     engine = _engine(catalog, model, no_model)
-    s = engine.suggest(text, authority=authority)
+    s = engine.suggest(doc.text, authority=authority)
+    result = annotate(s.to_dict(), doc)  # text_source; OCR text adds the flags ocr (and needs_review)
     if as_json:
-        typer.echo(json.dumps(s.to_dict(), ensure_ascii=False))
+        typer.echo(json.dumps(result, ensure_ascii=False))
         return
     from rich.console import Console
 
     from dingmi.report import render
 
-    render(s, text, Console(highlight=False, soft_wrap=True))
+    s.flags = result["flags"]
+    render(s, doc.text, Console(highlight=False, soft_wrap=True))
+    if doc.source.ocr:
+        typer.echo(f"文字来源：OCR识别{doc.source.ocr_pages}页，平均置信度{doc.source.ocr_confidence or 0:.2f}；"
+                   "密点位置指识别出的文字。")
 
 
 def _suggest_jsonl(path: Path, engine: Any, authority: str | None) -> None:

@@ -45,9 +45,11 @@ _RULE = re.compile(
     r"属于(?:绝密|机密|秘密)|为(?:绝密|机密|秘密)级|(?:绝密|机密|秘密)级(?:国家秘密|事项|材料)|列入[^,，。;；]{0,10}(?:国家秘密|密级)|"
     r"定为(?:绝密|机密|秘密)|按[^,，。;；]{0,8}(?:国家秘密|密级|事项)管理|是指|所称|第[一二三四五六七八九十百\d]+条|"
     r"依照[^,，。;；]{0,12}(?:法|规定|条例)|根据[^,，。;；]{0,12}(?:法|条例)|保密法|保守国家秘密|密级(?:和|及)保密期限|"
-    r"定密(?:权限|责任人|依据|工作)|保密事项范围|保密期限[^,，。;；]{0,6}(?:不超过|最长)"
+    r"定密(?:权限|责任人|依据|工作)|保密事项范围|保密期限[^,，。;；]{0,6}(?:不超过|最长)|"
+    r"(?:不)?属于国家秘密|作为国家秘密|不属于|[（(](?:绝密|机密|秘密)级?[）)]|(?:绝密|机密|秘密)(?:≤|<=|不超过)|"
+    r"(?:规定|办法|条例|细则|规则|法)[^,，。;；]{0,4}(?:规定|明确|要求)?[,，:：]\s*[“\"]|(?:规定|明确|指出)[^,，。;；]{0,6}[“\"]"
 )
-_REPORT = re.compile(r"据悉|记者|报道|获悉|被判|判处|有期徒刑|案件|案例|警示|宣传|讲座|培训|课件|知识竞赛|问答|如何|怎样|什么|吗[？?]|[？?]$")
+_REPORT = re.compile(r"据悉|记者|报道|获悉|被判|判处|有期徒刑|案件|案例|警示|法院|审理查明|判决|被告|犯罪|宣传|讲座|培训|课件|知识竞赛|问答|如何|怎样|什么|吗[？?]|[？?]$")
 _SECRET_HANDLING = re.compile(
     r"尚未(?:对外)?公布|不得提前(?:透露|公布|泄露)|严格控制知悉范围|知悉范围|内部掌握|不得对外|暂不公开|严格保密|"
     r"严禁外传|注意保密|专人(?:保管|传递)|密码电报|阅后退回|不得扩散"
@@ -73,8 +75,12 @@ class PassageSignals:
         return self.rule or self.report
 
 
+_CONTACT = re.compile(r"(?:电话|手机|传真|邮编|联系方式|qq|邮箱)[:：]?\s*[\d\-—()（）\s,，、]{5,}|\d{3,4}-\d{7,8}|1\d{2}-?\d{4}-?\d{4}")
+
+
 def passage_signals(text: str) -> PassageSignals:
-    """Signals of one normalised passage."""
+    """Signals of one normalised passage (telephone numbers and other contact details are not content)."""
+    text = _CONTACT.sub(" ", text)
     content = {k: len(p.findall(text)) for k, p in _CONTENT.items()}
     strong = sum(min(3, content[k]) for k in ("answer", "score", "question", "formula", "coordinate", "scale", "route", "code", "quote"))
     weak = min(4, content["measure"]) + 0.5 * min(4, content["time"])

@@ -199,9 +199,11 @@ def insert_invisible(text: str, char: str = "\u200b") -> str:
 
 
 def reflow(text: str, width: int = 23) -> str:
-    """A hard line break every ``width`` characters and a page-number line every 30 lines (PDF paste)."""
-    flat = text.replace("\n", "")
-    lines = [flat[i : i + width] for i in range(0, len(flat), width)]
+    """A PDF paste: every line hard-wrapped at ``width`` characters (paragraph ends kept, as PDF text
+    extraction keeps them) and a page-number line every 30 lines."""
+    lines = []
+    for line in text.split("\n"):
+        lines += [line[i : i + width] for i in range(0, len(line), width)] or [""]
     out = []
     for i, line in enumerate(lines, start=1):
         out.append(line)

@@ -1,4 +1,4 @@
-"""The learned layer: a passage–entry pair scorer over catalog-independent features, a spaCy document
+"""The learned layer: an entry scorer over its best passage over catalog-independent features, a spaCy document
 classifier and a confidence calibrator.
 
 Features describe how a passage relates to an entry (its terms in the passage and its scope, the
@@ -21,14 +21,24 @@ from dingmi.matcher import DocContext, EntryMatch, PassagePair
 
 _KINDS = ("answer", "score", "question", "formula", "coordinate", "measure", "scale", "time", "route", "code", "quote", "figure")
 PAIR_FEATURES = [
-    "local", "in_passage", "in_section", "head", "gate", "pair_rule", "coverage", "title", "log_weight", "require_ok", "excluded",
+    "local", "in_passage", "in_section", "head", "pair_rule", "coverage", "title", "log_weight", "require_ok", "excluded",
     "n_matched", "concrete", *(f"c_{k}" for k in _KINDS), "digits", "log_len", "mention", "requirement", "harm",
     "rule", "report", "handling", "heading", "about_share",
+    "n_disclosing", "max_disclosure", "window",
     "lvl_绝密", "lvl_机密", "lvl_秘密", "lvl_内部",
     "q_before", "q_after", "q_unpublished", "q_harm", "q_tiers", "q_scales", "q_precision", "q_military", "q_undecided",
 ]
 TEXTCAT_LABELS = ("SECRET", "INTERNAL", "PUBLIC")
-EVIDENCE_P = 0.5  # a passage the scorer gives at least this (for a found entry) is 密点
+_SUBJECT = [PAIR_FEATURES.index(k) for k in ("local", "in_passage", "in_section", "head", "coverage")]
+_DOES = [PAIR_FEATURES.index(k) for k in ("concrete", "mention", "requirement", "harm", "rule", "report", "heading", "about_share")]
+
+
+def interactions(X: np.ndarray) -> np.ndarray:
+    """The pair features plus subject × disclosure products: a passage is a 密点 of an entry when it is
+    about that entry *and* carries concrete content (used inside the pair model's pipeline)."""
+    X = np.asarray(X, dtype=np.float64)
+    prods = [X[:, i] * X[:, j] for i in _SUBJECT for j in _DOES]
+    return np.column_stack([X, *prods])
 
 
 @dataclass
@@ -52,16 +62,22 @@ def pair_vector(ctx: DocContext, m: EntryMatch, pair: PassagePair) -> list[float
     level = m.profile.entry.level
     digits = sum(c.isdigit() for c in p.text) / max(20, len(p.text))
     return [
-        pair.local, pair.in_passage, pair.in_section, float(pair.head), pair.gate, pair.score, m.coverage, m.title,
+        pair.local, pair.in_passage, pair.in_section, float(pair.head), pair.score / pair.gate if pair.gate else 0.0, m.coverage, m.title,
         math.log1p(m.profile.total_weight), float(m.require_ok), float(m.excluded), math.log1p(len(m.matched)),
         sig.concrete, *(min(3, sig.content[k]) / 3 for k in _KINDS), digits, math.log1p(len(p.text)),
         float(sig.mention), float(sig.requirement), float(sig.harm), float(sig.rule), float(sig.report),
         float(sig.handling), float(p.heading), ctx.about_share.get(p.section, 0.0),
+        math.log1p(sum(1 for x in m.pairs if x.score >= 0.5 * pair.score > 0)),
+        max((ctx.disclose[x.index] for x in m.pairs if x.local > 0), default=0.0), m.window,
         float(level == "绝密"), float(level == "机密"), float(level == "秘密"), float(level == "内部"),
         float(q.before_use), float(q.after_use), float(q.unpublished or q.not_implemented), float(bool(q.harm)),
         float(bool(q.tiers)), float(bool(q.scales)), float(q.max_precision is not None),
         float(q.military_in or q.military_out), float(q.undecided),
     ]
+
+
+def _best_pair(m: EntryMatch) -> PassagePair:
+    return next(x for x in m.pairs if x.index == m.best)
 
 
 class LearnedScorer:
@@ -83,38 +99,22 @@ class LearnedScorer:
         cats = self.nlp(text[:5000]).cats
         return float(cats.get("SECRET", 0.0)), float(cats.get("INTERNAL", 0.0))
 
-    def rows(self, matches: list[EntryMatch], ctx: DocContext) -> tuple[list[list[float]], list[tuple[int, int]]]:
-        """Feature rows of every pair of the given matches, with (match index, pair index) keys."""
-        rows, keys = [], []
-        for j, m in enumerate(matches):
-            for k, pair in enumerate(m.pairs):
-                rows.append(pair_vector(ctx, m, pair))
-                keys.append((j, k))
-        return rows, keys
+    def rows(self, matches: list[EntryMatch], ctx: DocContext) -> list[list[float]]:
+        """One feature row per candidate entry: its best passage (by the rules) and how it relates."""
+        return [pair_vector(ctx, m, _best_pair(m)) for m in matches]
 
     def rescore(self, matches: list[EntryMatch], ctx: DocContext) -> None:
-        """Set ``prob`` = P(the entry's best passage discloses it), re-pick each entry's best passage and
-        evidence, and rank entries by ``prob`` (one batched prediction per document)."""
-        rows, keys = self.rows(matches, ctx)
-        if not rows:
+        """Set ``prob`` = P(the entry is a matter of this document, disclosed in its best passage) and
+        rank entries by it (one batched prediction per document). The entry's qualifiers checked in
+        that passage's section multiply P: a matter not in its secret state (已公布, 考试已结束, outside
+        the entry's scale…) is not one, however concretely it is described."""
+        if not matches:
             return
-        probs = self.pair_model.predict_proba(np.asarray(rows, dtype=np.float64))[:, 1]
-        per: dict[int, list[tuple[float, int]]] = {}
-        for (j, k), pr in zip(keys, probs):
-            per.setdefault(j, []).append((float(pr), k))
-        for j, m in enumerate(matches):
-            scored = per.get(j)
-            if not scored:
-                m.prob, m.score = 0.0, 0.0
-                continue
-            best_p, best_k = max(scored)
-            m.prob = best_p
+        probs = self.pair_model.predict_proba(np.asarray(self.rows(matches, ctx), dtype=np.float64))[:, 1]
+        for m, pr in zip(matches, probs):
+            m.prob = float(pr) * _best_pair(m).gate
             m.vetoable = m.entry_id in self.known_entries
-            m.best = m.pairs[best_k].index
-            m.score = best_p
-            if best_p >= EVIDENCE_P:
-                cut = max(EVIDENCE_P, 0.5 * best_p)
-                m.evidence = sorted((ctx.passages[m.pairs[k].index] for pr, k in scored if pr >= cut), key=lambda x: x.start)
+            m.score = m.prob
         matches.sort(key=lambda m: (-m.score, m.entry_id))
 
     def calibrate(self, raw: float) -> float:

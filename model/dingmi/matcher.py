@@ -29,6 +29,7 @@ from dingmi.qualifiers import DocState, SectionState, gate
 
 MIN_COVERAGE = 0.2  # entries with less of their weighted terms in the whole document are not scored
 EVIDENCE_SHARE = 0.6  # passages within this share of an entry's best passage are evidence too
+INTERNAL_FLOOR = 0.45  # least disclosure credited to a passage for a 内部 entry
 SECTION_CONCRETE = 0.15  # a passage with this much concrete content is a candidate wherever its section names the entry
 
 # a term right after these words is mentioned as absent: 未附控制点坐标表, 不含等高线, 已删除…
@@ -204,6 +205,9 @@ class Matcher:
         pairs: list[PassagePair] = []
         gates: dict[int, tuple[float, list[str]]] = {}
         forms_here = frozenset(f for t in matched for f in t.forms if f in forms)
+        # a work secret (内部) is the matter itself — a deliberation, a draft, a list — more than concrete
+        # content, so a passage that names it counts nearly as much as one that details it
+        floor = INTERNAL_FLOOR if p.entry.level == "内部" else 0.0
         for i in candidates:
             ps = ctx.passages[i]
             keys = set(keys_in.get(i, ())) | title_keys
@@ -220,7 +224,7 @@ class Matcher:
             if sec not in gates:
                 state = SectionState(ctx.sections.get(sec, ""), ctx.header, ctx.doc_state, forms_here)
                 gates[sec] = gate(p.qualifiers, state)
-            s = subject * ctx.disclose[i] * gates[sec][0]
+            s = subject * max(ctx.disclose[i], floor) * gates[sec][0]
             scored[i] = s
             pairs.append(PassagePair(i, local, head, min(1.0, weight_in.get(i, 0.0) / total), min(1.0, in_sec), gates[sec][0], s))
             if s > best_s:

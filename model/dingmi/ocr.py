@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dingmi.errors import ReadError
+from dingmi.readers.layout import join_wrapped
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -114,7 +115,9 @@ def recognize(image: Image) -> PageText:
     page = _on_white(image)
     if max(page.size) > MAX_SIDE:
         page.thumbnail((MAX_SIDE, MAX_SIDE))
-    result, _elapsed = engine(np.ascontiguousarray(np.asarray(page)[:, :, ::-1]))  # OpenCV's BGR order
+    # BGR order as OpenCV's; no per-line 180° classifier: it flips long upright lines (a 31-character
+    # title came out empty with it) and scanned pages are upright line by line
+    result, _elapsed = engine(np.ascontiguousarray(np.asarray(page)[:, :, ::-1]), use_cls=False)
     boxes = [(box, str(text), float(score)) for box, text, score in result or [] if str(text).strip()]
     return PageText(_lines(boxes), _mean_confidence(boxes))
 
@@ -139,20 +142,25 @@ def _mean_confidence(boxes: list[tuple[Any, str, float]]) -> float:
 
 
 def _lines(boxes: list[tuple[Any, str, float]]) -> str:
-    """Boxes into lines: a box joins the current line when its vertical centre lies within it."""
+    """Boxes into lines (a box joins the current line when its vertical centre lies within it), then
+    lines into paragraphs (:func:`dingmi.readers.layout.join_wrapped`)."""
     placed = []
     for box, text, _score in boxes:
         ys = [float(p[1]) for p in box]
         xs = [float(p[0]) for p in box]
-        placed.append((min(ys), max(ys), min(xs), text.strip()))
+        placed.append((min(ys), max(ys), min(xs), max(xs), text.strip()))
     placed.sort(key=lambda b: (b[0] + b[1]) / 2)
-    lines: list[list[tuple[float, str]]] = []
+    lines: list[list[tuple[float, float, float, str]]] = []
     top = bottom = 0.0
-    for y0, y1, x0, text in placed:
+    for y0, y1, x0, x1, text in placed:
         centre = (y0 + y1) / 2
         if lines and top <= centre <= bottom:
-            lines[-1].append((x0, text))
+            lines[-1].append((x0, x1, y1 - y0, text))
             continue
-        lines.append([(x0, text)])
+        lines.append([(x0, x1, y1 - y0, text)])
         top, bottom = y0, y1
-    return "\n".join(" ".join(t for _x, t in sorted(line)) for line in lines)
+    rows = []
+    for line in lines:
+        line.sort()
+        rows.append((" ".join(t for *_rest, t in line), line[0][0], line[-1][1], max(h for _a, _b, h, _t in line)))
+    return join_wrapped(rows)

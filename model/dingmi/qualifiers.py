@@ -137,7 +137,7 @@ def _to_base(value: float, unit: str) -> tuple[float, str]:
 _PUBLISH = re.compile(r"公布|公开发布|对外发布|发布会|公开|发布|公告")
 _NEG_BEFORE = re.compile(r"(未|不|拟|将|待|前|尚|暂|严禁|禁止|不得|不予|不宜|免予|如何|是否|应当|应|须|申请|依申请)[^，,。;]{0,3}$")
 _NEG_AFTER = re.compile(r"^(前|之前|范围之内|日期|时间|渠道|程序|方式)")
-_DONE_PUBLISH = re.compile(r"已(?:于[^，,。;]{0,14})?(?:在[^，,。;]{0,24})?(?:正式|向社会|对外)?(?:公布|公开|发布)|(?:公开|正式)发布了?|新闻发布会(?:上|公布|发布)|予以公布|现(?:予|将)[^，,。;]{0,40}公布|在[^，,。;]{0,10}网站[^，,。;]{0,16}(?:公布|公开|发布)|公开发行|审图号|面向社会公开|^关于(?:公布|公开发布|发布)")
+_DONE_PUBLISH = re.compile(r"已(?:于[^，,。;]{0,14})?(?:在[^，,。;]{0,24})?(?:正式|向社会|对外)?(?:公布|公开|发布)|(?:公开|正式)发布了?|新闻发布会(?:上|公布|发布)|予以公布|现(?:予|将)[^，,。;]{0,40}公布|在[^，,。;]{0,10}网站[^，,。;]{0,16}(?:公布|公开|发布)|公开发行|审图号|面向社会公开|向社会开放|开放利用|解除保密|已解密|予以解密|^关于(?:公布|公开发布|发布)")
 _NOT_PUBLISHED = re.compile(r"尚未(?:对外)?(?:公布|公开|发布)|未(?:对外)?(?:公布|公开)|未经公布|不得(?:对外)?(?:公布|公开|发布|扩散|外传)|公布前|不予公开|不对外|内部掌握")
 _WILL_PUBLISH = re.compile(r"拟于[^，,。;]{0,12}(?:公布|发布)|将于[^，,。;]{0,12}(?:公布|发布)")
 _EXAM_WORDS = re.compile(r"考试|开考|举行|考生|考务|测试")
@@ -238,9 +238,12 @@ class DocState:
 
     @cached_property
     def public_notice(self) -> bool:
-        return bool(_PUBLIC_NOTICE.search(self.norm) or _PUBLIC_NOTICE.search(normalize(self.header.title)))
+        title = normalize(self.header.title)
+        return bool(_PUBLIC_NOTICE.search(self.norm) or _PUBLIC_NOTICE.search(title) or _PUBLIC_GENRE.search(title))
 
 
+# 公告 and 通告 are published by their genre (GB/T 9704 文种): a title ending so announces to the public
+_PUBLIC_GENRE = re.compile(r"(?:公告|通告|公示)$")
 _PUBLIC_NOTICE = re.compile(r"特此公告|特此通告|考生须知|报名(?:公告|通知|简章)|招生简章|欢迎[^。]{0,10}(?:报名|参加)")
 
 
@@ -356,6 +359,8 @@ def gate(q: EntryQualifiers, s: DocState) -> tuple[float, list[str]]:
 
 
 _CLAUSE = re.compile(r"[^。;；\n]+")
+# a publication note attached to a cited document speaks of that document: 《…办法》(已于…公开发布)
+_CITED_NOTE = re.compile(r"(?:》|〕\s*\d+\s*号)\s*[(（][^)）]*$")
 
 
 class SectionState(DocState):
@@ -376,9 +381,11 @@ class SectionState(DocState):
         title = normalize(self.header.title)
         if title and _DONE_PUBLISH.search(title):
             return True
-        return any(
-            _DONE_PUBLISH.search(c) and any(f in c for f in self.forms) for c in _CLAUSE.findall(self.norm)
-        )
+        for clause in _CLAUSE.findall(self.norm):
+            for m in _DONE_PUBLISH.finditer(clause):
+                if not _CITED_NOTE.search(clause[: m.start()]) or any(f in clause for f in self.forms):
+                    return True
+        return False
 
     @cached_property
     def tiers(self) -> set[str]:

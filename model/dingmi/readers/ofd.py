@@ -25,6 +25,7 @@ from xml.etree import ElementTree
 from dingmi import ocr
 from dingmi.errors import ReadError
 from dingmi.readers.image import broken_image, needs_ocr, recognize_all
+from dingmi.readers.layout import join_wrapped
 from dingmi.readers.source import Extracted, TextSource
 from dingmi.readers.zipsafe import open_checked, resolve
 
@@ -216,24 +217,26 @@ def _width(delta_x: str | None, text: str, size: float) -> float:
 
 
 def _lines(runs: list[_Run]) -> str:
-    """Runs into lines: a run joins a line when its baseline is within half its size of the line's."""
+    """Runs into lines (a run joins a line when its baseline is within half its size of the line's),
+    then lines into paragraphs (:func:`dingmi.readers.layout.join_wrapped`)."""
     lines: list[list[_Run]] = []
     for run in sorted(runs, key=lambda r: (r.y, r.x)):
         if lines and abs(run.y - lines[-1][0].y) <= run.size / 2:
             lines[-1].append(run)
         else:
             lines.append([run])
-    out: list[str] = []
+    rows: list[tuple[str, float, float, float]] = []
     for line in lines:
         parts: list[str] = []
         end = None
-        for run in sorted(line, key=lambda r: r.x):
+        line.sort(key=lambda r: r.x)
+        for run in line:
             if end is not None and run.x - end > 1.5 * run.size:
                 parts.append(" ")  # a visible gap (e.g. between 份号 and 密级 on one line)
             parts.append(run.text)
             end = run.x + run.width
-        out.append("".join(parts))
-    return "\n".join(out)
+        rows.append(("".join(parts), line[0].x, end or 0.0, max(r.size for r in line)))
+    return join_wrapped(rows)
 
 
 def _media_files(package: _Package, resource_paths: str) -> dict[str, str]:
