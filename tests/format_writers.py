@@ -220,16 +220,27 @@ def word97_bytes(pieces: list[tuple[str, bool]], *, main_chars: int | None = Non
 # ---------------------------------------------------------------- page images
 
 
+def wrap(paragraphs: list[str], columns: int) -> list[str]:
+    """Paragraphs laid out as a page does: at most ``columns`` characters a line (an indent counts)."""
+    lines: list[str] = []
+    for paragraph in paragraphs:
+        lines.extend(paragraph[i : i + columns] for i in range(0, len(paragraph), columns))
+    return lines
+
+
 def page_image(lines: list[str], *, size: int = 32, width: int = 1240, height: int = 1754, noise: int = 0,
-               seed: int = 1) -> object:
-    """A white A4 page at 150 dpi with ``lines`` in black (WenQuanYi Zen Hei), optional speckle noise."""
+               seed: int = 1, centered: frozenset[int] = frozenset()) -> object:
+    """A white A4 page at 150 dpi with ``lines`` in black (WenQuanYi Zen Hei), optional speckle noise.
+
+    Lines are drawn from the left margin (a leading "\u3000\u3000" indents), those in ``centered`` centred."""
     from PIL import Image, ImageDraw, ImageFont
 
     font = ImageFont.truetype(str(CJK_FONT), size)
     image = Image.new("L", (width, height), 255)
     draw = ImageDraw.Draw(image)
     for row, line in enumerate(lines):
-        draw.text((110, 160 + row * int(size * 1.9)), line, font=font, fill=0)
+        x = (width - draw.textlength(line, font=font)) / 2 if row in centered else 110
+        draw.text((x, 160 + row * int(size * 1.9)), line, font=font, fill=0)
     if noise:
         rng = random.Random(seed)
         pixels = image.load()

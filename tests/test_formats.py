@@ -8,7 +8,7 @@ from pathlib import Path
 
 import olefile
 import pytest
-from format_writers import NS, OfdPage, ofd_bytes, ole_bytes, word97_bytes
+from format_writers import NS, OfdPage, ofd_bytes, ole_bytes, word97_bytes, wrap
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -46,6 +46,13 @@ def test_ofd_multi_page_reading_order_and_header(tmp_path: Path) -> None:
     assert header.issue_date == "2026-03-02"
     start, end = header.marking_span or (0, 0)
     assert extracted.text[start:end] == "机密★20年"  # offsets index the extracted text
+
+
+def test_ofd_lines_wrapped_by_the_layout_are_joined() -> None:
+    paragraph = "\u3000\u3000根据工作安排，定于6月20日举行全省统一考试，试题、参考答案和评分标准启用前属于国家秘密，请各单位严格保管。"
+    lines = ["关于考试工作的通知", "各市教育局："] + wrap([paragraph], 28) + ["特此通知。"]
+    text = read_bytes(ofd_bytes([OfdPage(lines, shuffle=5)]), "a.ofd")
+    assert text == "关于考试工作的通知\n各市教育局：\n" + paragraph.lstrip("\u3000") + "\n特此通知。"  # indent is layout
 
 
 def test_ofd_template_text_is_merged_by_position() -> None:
@@ -294,3 +301,13 @@ def test_corrupted_ofd_bytes_give_text_or_read_error(noise: bytes, at: int) -> N
         read_bytes(bytes(data), "x.ofd")
     except ReadError as exc:
         assert exc.code in ("DM112", "DM122")
+
+
+def test_ocr_asked_for_without_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dingmi import ocr
+
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    for data, name in ((_tiny_png(), "a.png"), (ofd_bytes([OfdPage([], images=[_tiny_png()])]), "a.ofd")):
+        with pytest.raises(ReadError) as excinfo:
+            read_bytes(data, name, ocr=True)
+        assert _code(excinfo) == "DM126" and "ocr" in excinfo.value.message

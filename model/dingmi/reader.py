@@ -12,8 +12,8 @@ Chinese message and a code:
 - DM115 encrypted PDF                     - DM126 OCR asked for, ``ocr`` extra not installed
 - DM116 PDF without text layer (需要OCR)  - DM127 broken image, or too many pixels
 - DM117 input too large                   - DM128 more pages to recognise than ``dingmi.ocr.MAX_PAGES``
-- DM118 file not found / not readable     (DM120 and DM121 belong to evaluate and suggest --jsonl)
-- DM119 broken PDF
+- DM118 file not found / not readable     - DM129 PDF needing too much work (``readers.pdfbounds``)
+- DM119 broken PDF                        (DM120 and DM121 belong to evaluate and suggest --jsonl)
 
 Plain text is returned unchanged except for line endings (``\\r\\n`` and ``\\r`` become ``\\n``)
 and a leading BOM, so later code can keep character offsets into it. :func:`extract_bytes`

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     store_full_text: bool = Field(default=True, description="是否保存文件全文；关闭时只保存哈希、标题和证据片段")
     max_upload_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, gt=0, description="请求体大小上限（字节）")
     catalog_paths: list[Path] = Field(default_factory=list, description="附加的保密事项目录文件")
+    ocr: bool = Field(default=False, description="对上传的图片和扫描件（无文字层的PDF、OFD页）做离线OCR识别；需安装 ocr 扩展")
 
     @property
     def sqlite_path(self) -> Path:
@@ -61,6 +62,11 @@ def prepare(settings: Settings) -> Settings:
 
     Returns settings whose ``secret_key`` is always set.
     """
+    if settings.ocr:
+        from dingmi.ocr import available
+
+        if not available():
+            raise SettingsError("DINGMI_OCR 已开启，但未安装 ocr 扩展；请执行 pip install -e '.[ocr]'，或关闭该设置")
     data_dir = settings.data_dir.expanduser().resolve()
     if settings.secret_key is not None:
         if len(settings.secret_key.get_secret_value()) < MIN_SECRET_KEY_LENGTH:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+if TYPE_CHECKING:
+    from dingmi.reader import Extracted
 
 
 class EngineLike(Protocol):
@@ -23,9 +26,17 @@ def load(catalog_paths: Sequence[Path] = ()) -> EngineLike:
     return cast(EngineLike, load_engine(catalog_paths, bundle if ensure_default_bundle(bundle) else None))
 
 
-def suggest(engine: EngineLike, text: str, *, authority: str | None, title: str) -> dict[str, Any]:
-    """Run the engine and return its suggestion as a plain dict (see ``Suggestion.to_dict``)."""
-    return dict(engine.suggest(text, authority=authority, title=title).to_dict())
+def suggest(
+    engine: EngineLike, text: str, *, authority: str | None, title: str, source: Extracted | None = None
+) -> dict[str, Any]:
+    """Run the engine and return its suggestion as a plain dict (see ``Suggestion.to_dict``); with the
+    ``source`` of an uploaded file, ``text_source`` is added (and the flag ``ocr`` for OCR text)."""
+    result = dict(engine.suggest(text, authority=authority, title=title).to_dict())
+    if source is not None:
+        from dingmi.reader import annotate
+
+        annotate(result, source)
+    return result
 
 
 def catalog_version(engine: EngineLike) -> str:
@@ -41,7 +52,12 @@ def entry_ids(engine: EngineLike) -> frozenset[str]:
 
 
 def read_document(data: bytes, filename: str) -> str:
-    """Extract text from an uploaded .txt/.docx/.pdf (raises ``dingmi.errors.ReadError``)."""
-    from dingmi.reader import read_bytes
+    """Extract text from an uploaded file (raises ``dingmi.errors.ReadError``)."""
+    return extract_document(data, filename).text
 
-    return str(read_bytes(data, filename))
+
+def extract_document(data: bytes, filename: str, *, ocr: bool = False) -> Extracted:
+    """Text of an uploaded file and how it was obtained; ``ocr`` recognises images and scanned pages."""
+    from dingmi.reader import extract_bytes
+
+    return extract_bytes(data, filename, ocr=ocr)

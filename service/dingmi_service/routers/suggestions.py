@@ -9,6 +9,7 @@ from pathlib import PurePath
 from typing import Annotated, Any
 
 from dingmi.errors import ReadError
+from dingmi.reader import Extracted
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -53,7 +54,8 @@ from ..workflow import (
 
 router = APIRouter(prefix="/v1/suggestions", tags=["建议与决定"], responses=ERROR_RESPONSES)
 
-ALLOWED_SUFFIXES = (".txt", ".docx", ".pdf")
+ALLOWED_SUFFIXES = (".txt", ".docx", ".pdf", ".ofd", ".doc", ".wps", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+ALLOWED_TEXT = "、".join(ALLOWED_SUFFIXES)
 MAX_TITLE = 500
 # Keys of ``Suggestion.to_dict()`` kept in their own columns; the rest is stored as ``result``.
 COLUMN_KEYS = frozenset({"level", "period", "marking", "confidence", "flags", "model_version", "catalog_version"})
@@ -96,7 +98,7 @@ async def read_submission(request: Request) -> Submission:
         try:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
-                raise unprocessable("缺少上传文件：请在表单字段 file 中上传 .txt、.docx 或 .pdf 文件")
+                raise unprocessable(f"缺少上传文件：请在表单字段 file 中上传文件（{ALLOWED_TEXT}）")
             data = await upload.read()
             title = form.get("title")
             return Submission(title=title if isinstance(title, str) else "", data=data, filename=upload.filename or "")
@@ -115,7 +117,7 @@ SUBMISSION_BODY = {
                     "type": "object",
                     "required": ["file"],
                     "properties": {
-                        "file": {"type": "string", "format": "binary", "description": ".txt、.docx 或 .pdf 文件"},
+                        "file": {"type": "string", "format": "binary", "description": f"{ALLOWED_TEXT} 文件（图片和扫描件需开启OCR）"},
                         "title": {"type": "string", "maxLength": MAX_TITLE},
                     },
                 }
@@ -138,33 +140,43 @@ def _parse_json(raw: bytes) -> SuggestionCreate:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
 
 
-def _document_text(sub: Submission, max_bytes: int) -> tuple[str, str, str | None, str]:
-    """Return (text, sha256, filename, title) for a submission, or raise 413/415/422."""
+class DocumentText(tuple[str, str, "str | None", str]):
+    """(text, sha256, filename, title) of a submission; ``source`` tells how an upload's text was obtained."""
+
+    source: Extracted | None = None
+
+
+def _document_text(sub: Submission, max_bytes: int, *, ocr: bool = False) -> DocumentText:
+    """Return (text, sha256, filename, title) for a submission, or raise 413/415/422.
+
+    ``ocr`` (the service setting) recognises uploaded images and scanned pages."""
     if sub.json_body is not None:
         body = _parse_json(sub.json_body)
         if not body.text.strip():
             raise unprocessable("文件正文为空")
-        return body.text, hashlib.sha256(body.text.encode("utf-8")).hexdigest(), None, body.title
+        return DocumentText((body.text, hashlib.sha256(body.text.encode("utf-8")).hexdigest(), None, body.title))
     assert sub.data is not None
     title = sub.title
     filename = PurePath((sub.filename or "").replace("\\", "/")).name[:255]
     suffix = PurePath(filename).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
-        raise unsupported_type(f"不支持的文件类型“{suffix or '无扩展名'}”；仅支持 .txt、.docx、.pdf")
+        raise unsupported_type(f"不支持的文件类型“{suffix or '无扩展名'}”；仅支持 {ALLOWED_TEXT}")
     if len(sub.data) > max_bytes:
         raise too_large(max_bytes)
     try:
-        text = suggester.read_document(sub.data, filename)
+        extracted = suggester.extract_document(sub.data, filename, ocr=ocr)
     except ReadError as exc:
         if exc.code == "DM111":
             raise unsupported_type(exc.message) from None
         raise ApiError(422, exc.code, exc.message) from None
-    text = text.replace("\x00", "")
+    text = extracted.text.replace("\x00", "")
     if not text.strip():
         raise ApiError(422, "DM422", "文件中没有可识别的文字")
     if "\x00" in title or len(title) > MAX_TITLE:
         raise unprocessable(f"标题不得超过 {MAX_TITLE} 个字符，且不得含有 NUL 字符")
-    return text, hashlib.sha256(sub.data).hexdigest(), filename, title or PurePath(filename).stem[:MAX_TITLE]
+    doc = DocumentText((text, hashlib.sha256(sub.data).hexdigest(), filename, title or PurePath(filename).stem[:MAX_TITLE]))
+    doc.source = Extracted(text, extracted.source)  # evidence offsets index this extracted text
+    return doc
 
 
 def _engine_authority(org: OrgProfile | None, today: Any) -> str | None:
@@ -301,11 +313,12 @@ def create_suggestion(
 
     ``sha256`` is that of the uploaded file's bytes, or of the UTF-8 text for JSON.
     """
-    text, digest, filename, title = _document_text(submission, settings.max_upload_bytes)
+    doc = _document_text(submission, settings.max_upload_bytes, ocr=settings.ocr)
+    text, digest, filename, title = doc
     now = clock()
     with db.read() as session:
         authority = _engine_authority(get_org(session), china_today(now))
-    result = suggester.suggest(engine, text, authority=authority, title=title)
+    result = suggester.suggest(engine, text, authority=authority, title=title, source=doc.source)
     flags = [str(f) for f in result.get("flags", [])]
     row = Suggestion(
         created_at=utcnow(),
