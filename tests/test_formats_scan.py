@@ -144,3 +144,47 @@ def test_service_refuses_ocr_setting_without_the_extra(tmp_path: Path, monkeypat
     data.mkdir(mode=0o700)
     with pytest.raises(SettingsError, match="ocr"):
         load_settings(data_dir=data, ocr=True)
+
+
+# ---------------------------------------------------------------- web upload (起草检查)
+
+
+def _web_check(tmp_path: Path, engine: Any, name: str, data: bytes, **settings: Any) -> str:
+    """Sign a drafter in through the form and upload one file to 起草检查; the page's HTML."""
+    import re
+
+    from dingmi_service import accounts
+
+    client, _auth = _service(tmp_path, engine, **settings)
+    try:
+        accounts.set_password(client.app.state.db, "起草人", "Secret-pass-2026", actor_id=None, via="test")
+        csrf = re.compile(r'name="csrf" value="([^"]+)"')
+        login = client.get("/login")
+        client.post("/login", data={"csrf": csrf.search(login.text).group(1), "username": "起草人",
+                                    "password": "Secret-pass-2026", "next": "/"})
+        page = client.get("/check")
+        r = client.post("/check", data={"csrf": csrf.search(page.text).group(1), "text": ""}, files={"file": (name, data)})
+        assert r.status_code == 200, r.text[:500]
+        return r.text
+    finally:
+        client.__exit__(None, None, None)
+
+
+def test_web_check_highlights_evidence_in_the_extracted_ofd_text(tmp_path: Path, engine: Any) -> None:
+    import html
+    import re
+
+    page = _web_check(tmp_path, engine, "通知.ofd", ofd_bytes([OfdPage(NOTICE, shuffle=2)]))
+    marks = [html.unescape(m) for m in re.findall(r'<mark id="ev-\d+"><a [^>]*>(.*?)</a>', page)]
+    text = "\n".join(NOTICE)
+    typed = engine.suggest(text, title="通知").to_dict()  # the web check passes the file's name as title
+    assert marks and set(marks) <= {e["text"] for e in typed["evidence"]}
+    assert all(mark in text for mark in marks)  # highlighted in the extracted text
+
+
+@pytest.mark.skipif(not HAS_OCR, reason="the ocr extra is not installed")
+def test_web_check_of_a_scan_with_ocr_on(tmp_path: Path, engine: Any) -> None:
+    from dingmi.explain import FLAG_TEXT
+
+    page = _web_check(tmp_path, engine, "扫描.png", png_bytes(page_image(NOTICE, size=26)), ocr=True)
+    assert "机密★20年" in page and FLAG_TEXT["ocr"].split("，")[0] in page

@@ -3,6 +3,7 @@ submission per check (the back button cannot submit twice); several files or a .
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -101,21 +102,24 @@ def check_page(request: Request) -> Response:
     return _page(request, user)
 
 
-async def _read(request: Request, sub: api.Submission, typed: str) -> tuple[str, str | None, str] | str:
-    """(text, filename, title) as the API reads it, or the Chinese reason it cannot be read."""
+async def _read(request: Request, sub: api.Submission, typed: str) -> tuple[str, str | None, str, Any] | str:
+    """(text, filename, title, text source) as the API reads it, or the Chinese reason it cannot be read."""
+    settings = request.app.state.settings
     try:
-        text, _digest, filename, title = await run_in_threadpool(
-            api._document_text, sub, request.app.state.settings.max_upload_bytes
+        doc = await run_in_threadpool(
+            functools.partial(api._document_text, sub, settings.max_upload_bytes, ocr=settings.ocr)
         )
+        text, _digest, filename, title = doc
     except ApiError as exc:
         return EMPTY if exc.message == "文件正文为空" else exc.message
     except (ValidationError, RequestValidationError):
         return EMPTY if not typed.strip() else "标题过长：标题不得超过 500 个字符"
-    return text, filename, title
+    return text, filename, title, doc.source
 
 
 async def _checked(
-    request: Request, user: Principal, text: str, title: str, upload: tuple[str, str] | None, notice: str = ""
+    request: Request, user: Principal, text: str, title: str, upload: tuple[str, str] | None, notice: str = "",
+    source: Any = None,
 ) -> Response:
     """Run the engine on ``text`` and show the result with a fresh submission token."""
     app = request.app
@@ -123,7 +127,7 @@ async def _checked(
     def run() -> dict[str, Any]:
         with app.state.db.read() as session:
             authority = api._engine_authority(get_org(session), china_today(app.state.clock()))
-        return suggester.suggest(app.state.engine, text, authority=authority, title=title)
+        return suggester.suggest(app.state.engine, text, authority=authority, title=title, source=source)
 
     result = await run_in_threadpool(run)
     return _page(
@@ -174,13 +178,13 @@ async def check(request: Request) -> Response:
     if isinstance(read, str):
         status = 415 if read.startswith("不支持的文件类型") else (413 if "大小限制" in read else 422)
         return _page(request, user, status, text=text, doc_title=title[:500], error=read)
-    text, filename, title = read
+    text, filename, title, source = read
     upload = None
     if sub.data is not None and filename:
         key = secrets.token_urlsafe(18)
         _stores(request)[0].put(key, (user.id, sub.data, filename, digest(text)))
         upload = (key, filename)
-    return await _checked(request, user, text, title, upload)
+    return await _checked(request, user, text, title, upload, source=source)
 
 
 @router.post("/check/submit")
