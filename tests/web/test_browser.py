@@ -179,7 +179,7 @@ def _flow(pages: Pages, base: str, wa: Any) -> None:
     mid.get_by_role("button", name="提交决定").click()
     assert "必须填写理由" in mid.locator("#decision-error").inner_text()
     assert "（reason）" not in mid.locator("#decision-error").inner_text()
-    mid.get_by_label("理由", exact=False).fill("试卷在考试结束后解密，依据教育工作保密范围第三条")
+    mid.locator("#reason").fill("试卷在考试结束后解密，依据教育工作保密范围第三条")
     mid.get_by_role("button", name="提交决定").click()
     mid.wait_for_url("**decided=1")
     assert mid.locator("#status").inner_text() == "已确定"

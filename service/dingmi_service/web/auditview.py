@@ -39,22 +39,22 @@ def describe(event: Any, names: dict[int, str], event_text: dict[str, str]) -> s
     """One plain sentence for an audit event (ids and levels only: the log holds no text)."""
     actor = names.get(event.actor_id, f"用户 {event.actor_id}") if event.actor_id else "系统"
     d = _detail(event.detail)
-    item = f"建议 #{event.object_id}"
+    item = f"建议 #{event.object_id}"  # as in "王五 将 建议 #3 变更为 机密★20年"
     action = event.action
     if action == "suggestion.created":
-        return f"{actor} 提交文件，生成{item}（系统建议{d.get('level', '')}）"
+        return f"{actor} 提交文件，生成 {item}（系统建议：{d.get('level', '')}）"
     if action == "suggestion.decided":
         level, period = str(d.get("level", "")), str(d.get("period", "") or "")
         shown = f"{level}★{period}" if is_secret(level) and period else level
         note = _STATUS_NOTE.get(str(d.get("status", "")), "")
         if d.get("action") == "confirm":
-            return f"{actor} 确认{item}的建议：{shown}{note}"
+            return f"{actor} 确认 {item}：{shown}{note}"
         if d.get("action") == "reject":
-            return f"{actor} 将{item}确定为非密"
-        return f"{actor} 将{item}变更为 {shown}{note}"
+            return f"{actor} 将 {item} 确定为非密"
+        return f"{actor} 将 {item} 变更为 {shown}{note}"
     if action == "suggestion.escalated":
         due = f"，{d['due_date']} 前答复" if d.get("due_date") else ""
-        return f"{actor} 将{item}报请 {_name(names, d.get('to'))} 确定{due}"
+        return f"{actor} 将 {item} 报请 {_name(names, d.get('to'))} 确定{due}"
     if action in ("user.created", "user.updated", "password.set", "token.issued"):
         return f"{actor}：{event_text.get(action, action)}（{_name(names, event.object_id)}）"
     if action == "request.refused":
