@@ -140,16 +140,20 @@ def default_bundle_dir() -> Path:
 
 
 def ensure_default_bundle(path: Path) -> bool:
-    """Build the default bundle on first use (``python -m dingmi_training train``), with a message.
+    """Build the default bundle on first use (``python -P -m dingmi_training train``), with messages.
 
-    Runs training in its own process, so the core never imports the training package; a lock keeps
-    concurrent first uses from building twice. Returns False when no bundle could be built.
+    Runs training in its own process, so the core never imports the training package. The process
+    never sees the current directory on its import path (``-P``, and it runs in the data directory),
+    so a folder named ``dingmi`` where the user stands cannot shadow the installed package. A lock
+    keeps concurrent first uses from building twice. A failed build raises BundleError (DM309):
+    the caller reports it, it never falls back to the rules quietly.
     """
     if _usable(path):
         return True
     import fcntl
     import subprocess
     import sys
+    import time
 
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with open(path.parent / ".build.lock", "w") as lock:
@@ -157,13 +161,16 @@ def ensure_default_bundle(path: Path) -> bool:
         if _usable(path):
             return True
         why = "首次使用" if not (path / META).exists() else "默认模型包与当前版本不兼容"
-        print(f"{why}：正在用 corpus/ 训练默认模型包（约1分钟），保存到 {path} …", file=sys.stderr, flush=True)
-        done = subprocess.run([sys.executable, "-m", "dingmi_training", "train", "--out", str(path)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        print(f"{why}：正在用 corpus/ 训练默认模型包（2核约45秒，内存约400MB），保存到 {path} …",
+              file=sys.stderr, flush=True)
+        t0 = time.monotonic()
+        done = subprocess.run([sys.executable, "-P", "-m", "dingmi_training", "train", "--out", str(path)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=path.parent)
         if done.returncode != 0 or not (path / META).is_file():
-            print("警告：默认模型包训练失败，本次只用规则给出建议。" + (done.stderr.strip().splitlines() or [""])[-1],
-                  file=sys.stderr)
-            return False
+            last = (done.stderr.strip().splitlines() or ["（无输出）"])[-1]
+            raise BundleError(f"默认模型包训练失败（{last}）；可用 --no-model 只用规则，或运行 dingmi-train train 查看详情",
+                              code="DM309")
+        print(f"默认模型包已就绪（用时{time.monotonic() - t0:.0f}秒），以后直接加载：{path}", file=sys.stderr, flush=True)
         return True
 
 

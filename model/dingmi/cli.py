@@ -10,6 +10,7 @@ from typing import Annotated, Any, NoReturn, Optional
 
 import typer
 
+from dingmi.cli_zh import CONTEXT, os_reason, run
 from dingmi.errors import DingmiError
 
 app = typer.Typer(
@@ -18,6 +19,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings=CONTEXT,
 )
 
 CatalogOpt = Annotated[
@@ -47,11 +50,11 @@ def _engine(catalogs: list[Path] | None, model: Path | None = None, no_model: bo
     from dingmi.engine import load_engine
 
     bundle = None
-    if not no_model:
-        bundle = model or default_bundle_dir()
-        if model is None and not ensure_default_bundle(bundle):
-            bundle = None  # could not build one: the rules alone still give a full suggestion
     try:
+        if not no_model:
+            bundle = model or default_bundle_dir()
+            if model is None:
+                ensure_default_bundle(bundle)  # a failed first-use build is an error, never a quiet downgrade
         return load_engine(catalogs or [], bundle)
     except DingmiError as exc:
         fail(str(exc))
@@ -116,7 +119,7 @@ def _suggest_jsonl(path: Path, engine: Any, authority: str | None) -> None:
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        fail(f"无法读取 {path}：{getattr(exc, 'strerror', None) or exc}")
+        fail(f"无法读取 {path}（{os_reason(exc)}）")
     out = sys.stdout
     for lineno, line in iter_jsonl(lines):
         doc_id: Any = None
@@ -147,14 +150,20 @@ def evaluate(
 
     try:
         rows = read_labelled(data)
-    except (OSError, DingmiError) as exc:
+    except DingmiError as exc:
         fail(str(exc))
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"无法读取 {data}（{os_reason(exc)}）")
     engine = _engine(catalog, model, no_model)
     metrics = run(rows, engine_predictor(engine))
     baseline = run(rows, keyword_predictor(engine))
     typer.echo(format_report("dingmi", metrics, baseline))
     if out:
-        out.write_text(json.dumps({"engine": metrics, "keyword_baseline": baseline}, ensure_ascii=False, indent=2), encoding="utf-8")
+        try:
+            out.write_text(json.dumps({"engine": metrics, "keyword_baseline": baseline}, ensure_ascii=False, indent=2),
+                           encoding="utf-8")
+        except OSError as exc:
+            fail(f"无法写入 {out}（{os_reason(exc)}）")
 
 
 @app.command("catalog-validate")
@@ -181,5 +190,4 @@ def _register_plugins() -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    _register_plugins()
-    app()
+    run(app, _register_plugins)

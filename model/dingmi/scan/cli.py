@@ -41,9 +41,14 @@ def _bundle(model: Path | None, no_model: bool) -> str | None:
             _fail(f"模型包目录不存在：{model}")
         return str(model.absolute())
     from dingmi.bundle import default_bundle_dir, ensure_default_bundle
+    from dingmi.errors import DingmiError
 
     default = default_bundle_dir()
-    return str(default.absolute()) if ensure_default_bundle(default) else None
+    try:
+        ensure_default_bundle(default)  # a failed first-use build stops the run; it never degrades quietly
+    except DingmiError as exc:
+        _fail(str(exc))
+    return str(default.absolute())
 
 
 def _common(path: Path, out: Path | None, workers: int | None, engine: str, scheduler: str | None,
