@@ -14,6 +14,12 @@ from .basis import cite
 from .models import Decision, Suggestion
 from .workflow import CHINA_TZ, is_secret
 
+# CJK fonts for the PDF, embedded (subset) when one is installed; else the viewer's own Song font.
+PDF_FONT_FILES = (
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
+    ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
+)
 BODY_FONT = "仿宋_GB2312"
 MARK_FONT = "黑体"
 ACTION_TEXT = {"confirm": "同意系统建议", "change": "变更", "reject": "确定为非密"}
@@ -145,3 +151,75 @@ def approval_form(row: Suggestion, decision: Decision | None, names: dict[int, s
     _line(doc, "")
     _line(doc, "定密责任人（签字）：                    日期：", BODY_FONT, 14)
     return _save(doc)
+
+
+def _pdf_font() -> str:
+    """Register a CJK font with reportlab once; its name."""
+    from pathlib import Path
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if "dingmi-cjk" in pdfmetrics.getRegisteredFontNames():
+        return "dingmi-cjk"
+    for path, index in PDF_FONT_FILES:
+        if Path(path).exists():
+            try:
+                pdfmetrics.registerFont(TTFont("dingmi-cjk", path, subfontIndex=index))
+                return "dingmi-cjk"
+            except Exception:  # noqa: BLE001 - an unusable font file: try the next one
+                continue
+    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    return "STSong-Light"
+
+
+def _wrap(text: str, width: float, font: str, size: float) -> list[str]:
+    """Break a line into pieces no wider than ``width`` (character by character: Chinese has no spaces)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    out, current = [], ""
+    for char in text:
+        if current and stringWidth(current + char, font, size) > width:
+            out.append(current)
+            current = ""
+        current += char
+    out.append(current)
+    return out
+
+
+def marked_pdf(row: Suggestion, decision: Decision) -> bytes:
+    """The marked document as PDF: the same 版头 lines 1–3 and the marking at the top of every page."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen import canvas
+
+    header = (row.result or {}).get("header") or {}
+    font, size, leading = _pdf_font(), 16, 28.0
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
+    pdf.setTitle(row.title or "")
+    pdf.setSubject(decision.marking)
+    width, height = A4
+    left, top, bottom = 28 * mm, height - 37 * mm, 35 * mm
+    usable = width - left - 26 * mm
+
+    def new_page() -> float:
+        pdf.setFont(font, 10.5)
+        pdf.drawString(left, height - 20 * mm, decision.marking)  # page header
+        pdf.setFont(font, size)
+        return top
+
+    y = new_page()
+    lines = [str(header.get("copy_number") or ""), decision.marking, str(header.get("urgency") or "")]
+    lines += _body_lines(row.text or "", header)
+    for line in lines:
+        for piece in _wrap(line, usable, font, size):
+            if y < bottom:
+                pdf.showPage()
+                y = new_page()
+            pdf.drawString(left, y, piece)
+            y -= leading
+    pdf.save()
+    return buffer.getvalue()

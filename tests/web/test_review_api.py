@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from docx import Document
 from documents import EXAM_BEFORE
+from dingmi_service import suggester
 from dingmi_service.models import Escalation
 from sqlalchemy import select
 
@@ -138,6 +139,10 @@ def test_exports_open_with_python_docx(web: Any) -> None:
         assert doc.sections[0].header.paragraphs[0].text == marking
         assert any("参考答案和评分标准" in line for line in lines)
     assert _api(wa, client, "auditor", "GET", f"/v1/suggestions/{sid}/marked.docx").status_code == 403
+    pdf = _api(wa, client, "archivist", "GET", f"/v1/suggestions/{sid}/marked.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    pdf_lines = [line for line in suggester.read_document(pdf.content, "marked.pdf").splitlines() if line.strip()]
+    assert pdf_lines[:2] == [marking, marking]  # the page header, then line 2 of the 版头 (line 1, 份号, is empty)
     form = Document(io.BytesIO(_api(wa, client, "archivist", "GET", f"/v1/suggestions/{sid}/approval.docx").content))
     cells = {row.cells[0].text: row.cells[1].text for row in form.tables[0].rows}
     assert cells["承办人"] == "drafter" and cells["定密责任人"] == "resp_mid" and cells["知悉范围"] == "命题组"

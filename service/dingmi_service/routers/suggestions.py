@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from dingmi.errors import ReadError
 from dingmi.reader import Extracted
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import audit, exports, suggester
+from .. import audit, exports, submissions, suggester
 from ..accounts import get_org
 from ..basis import UNCLEAR, cite
 from ..deps import ClockDep, DbDep, EngineDep, SettingsDep
@@ -131,7 +131,7 @@ def _parse_json(raw: bytes) -> SuggestionCreate:
     """JSON body → SuggestionCreate, or 422 (malformed JSON, or fields against the schema)."""
     try:
         payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deeply
         raise unprocessable("JSON 格式错误，无法解析") from None
     try:
         return SuggestionCreate.model_validate(payload)
@@ -299,7 +299,12 @@ def last_escalation(session: Any, suggestion_id: int) -> Escalation | None:
     response_model=SuggestionPublic,
     summary="提交文件，获得定密建议",
     openapi_extra=SUBMISSION_BODY,
-    responses={413: {"model": ErrorBody}, 415: {"model": ErrorBody}},
+    responses={
+        200: {"model": SuggestionPublic, "description": "重复提交（同一 Idempotency-Key 或同一待审文件）：返回首次的建议"},
+        409: {"model": ErrorBody},
+        413: {"model": ErrorBody},
+        415: {"model": ErrorBody},
+    },
 )
 def create_suggestion(
     principal: Submitter,
@@ -308,13 +313,27 @@ def create_suggestion(
     engine: EngineDep,
     settings: SettingsDep,
     clock: ClockDep,
+    response: Response = None,  # type: ignore[assignment]  # set by FastAPI; None when called directly
+    idempotency_key: Annotated[
+        str | None, Header(alias=submissions.IDEMPOTENCY_HEADER, description="重试时使用同一键，不会重复创建")
+    ] = None,
 ) -> SuggestionPublic:
     """JSON ``{"text", "title"}`` or a multipart ``file`` (.txt/.docx/.pdf) → suggestion, status ``pending``.
 
-    ``sha256`` is that of the uploaded file's bytes, or of the UTF-8 text for JSON.
+    ``sha256`` is that of the uploaded file's bytes, or of the UTF-8 text for JSON. A retry — same
+    ``Idempotency-Key``, or without one the same text or file, title and file name while the
+    submitter's first one is still pending — returns the first suggestion (200,
+    ``Idempotent-Replayed: true``) instead of a duplicate.
     """
+    key = submissions.checked_key(idempotency_key)
     doc = _document_text(submission, settings.max_upload_bytes, ocr=settings.ocr)
     text, digest, filename, title = doc
+    title, filename = submissions.neutralise(title), submissions.neutralise(filename) if filename else filename
+    with db.read() as session:
+        earlier = submissions.existing(session, principal.id, key, digest, title, filename)
+    if earlier is not None:
+        submissions.mark_replayed(response)
+        return to_public(earlier, None, with_text=True)
     now = clock()
     with db.read() as session:
         authority = _engine_authority(get_org(session), china_today(now))
@@ -337,8 +356,14 @@ def create_suggestion(
         model_version=str(result.get("model_version", "")),
         catalog_version=str(result.get("catalog_version", "")),
         status="pending",
+        idempotency_key=key,
     )
     with db.write() as session:
+        submissions.lock_submitter(db, session, principal.id)
+        earlier = submissions.existing(session, principal.id, key, digest, title, filename)
+        if earlier is not None:  # a concurrent retry got there first
+            submissions.mark_replayed(response)
+            return to_public(earlier, None, with_text=True)
         session.add(row)
         session.flush()
         audit.record(
@@ -468,6 +493,7 @@ def decide_suggestion(
                     org_level_set=org is not None,
                     org_ceiling_level=ceiling,
                     today=today,
+                    current_level=_current_level(session, row),
                 )
             except DecisionRefused as exc:
                 raise forbidden(exc.message, code="DM431") from None
@@ -548,6 +574,14 @@ def _open_escalation(session: Any, suggestion_id: int) -> Escalation | None:
         .order_by(Escalation.id.desc())
         .limit(1)
     ).scalar()
+
+
+def _current_level(session: Any, row: Suggestion) -> str | None:
+    """Level of the decision in force (a change superseding it needs authority over it too)."""
+    if row.decision_id is None:
+        return None
+    current = session.get(Decision, row.decision_id)
+    return current.level if current is not None else None
 
 
 def _check_sequence(row: Suggestion, body: DecisionCreate) -> None:
@@ -685,12 +719,34 @@ def _docx(data: bytes, name: str) -> Response:
 def marked_docx(suggestion_id: IdPath, principal: Keeper, db: DbDep) -> Response:
     """The document with 份号 / 密级★期限 / 紧急程度 on lines 1–3 (GB/T 9704-2012) and the marking in
     every page's header. Needs a decision and the stored full text."""
+    row, decision = _marked_rows(principal, db, suggestion_id)
+    return _docx(exports.marked_document(row, decision), f"marked-{row.id}.docx")
+
+
+def _marked_rows(principal: Principal, db: Any, suggestion_id: int) -> tuple[Suggestion, Decision]:
+    """The item and its decision for a marked export; 409 before a decision or without the text."""
     row, decision, _names = _export_rows(principal, db, suggestion_id)
     if decision is None:
         raise conflict("尚未作出定密决定，不能导出标注后的文件")
     if not row.text:
         raise conflict("服务未保存该文件的全文（只保存哈希），无法导出标注后的文件")
-    return _docx(exports.marked_document(row, decision), f"marked-{row.id}.docx")
+    return row, decision
+
+
+@router.get(
+    "/{suggestion_id}/marked.pdf",
+    summary="导出标注国家秘密标志的文件（PDF）",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, 404: {"model": ErrorBody}, 409: {"model": ErrorBody}},
+)
+def marked_pdf(suggestion_id: IdPath, principal: Keeper, db: DbDep) -> Response:
+    """The same marked document as PDF (CJK font embedded when one is installed)."""
+    row, decision = _marked_rows(principal, db, suggestion_id)
+    return Response(
+        content=exports.marked_pdf(row, decision),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="marked-{row.id}.pdf"', "Cache-Control": "no-store"},
+    )
 
 
 @router.get(

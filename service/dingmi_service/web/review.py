@@ -293,6 +293,8 @@ def _export(request: Request, sid: int, which: str) -> Response:
     try:
         if which == "marked":
             return api.marked_docx(sid, user, app.state.db)
+        if which == "pdf":
+            return api.marked_pdf(sid, user, app.state.db)
         return api.approval_docx(sid, user, app.state.db, app.state.engine)
     except ApiError as exc:
         return render(request, "error.html", exc.status, title="无法导出", message=plain(exc.message))
@@ -301,6 +303,11 @@ def _export(request: Request, sid: int, which: str) -> Response:
 @router.get("/suggestions/{sid}/marked.docx")
 def marked_docx(request: Request, sid: SidPath) -> Response:
     return _export(request, sid, "marked")
+
+
+@router.get("/suggestions/{sid}/marked.pdf")
+def marked_pdf(request: Request, sid: SidPath) -> Response:
+    return _export(request, sid, "pdf")
 
 
 @router.get("/suggestions/{sid}/approval.docx")
