@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from docx import Document
@@ -32,6 +33,14 @@ STATUS_TEXT = {
 }
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _safe(text: str) -> str:
+    """Text Word can store: control characters (form feeds, vertical tabs…) left out."""
+    return _NOT_XML.sub("", text)
+
+
 def _font(run: Any, name: str, size: float) -> None:
     """Chinese and Latin font of a run (python-docx sets only the Latin one by itself)."""
     run.font.name = name
@@ -50,7 +59,7 @@ def _page(doc: Any) -> None:
 def _line(doc: Any, text: str, font: str = BODY_FONT, size: float = 16, bold: bool = False) -> Any:
     paragraph = doc.add_paragraph()
     paragraph.paragraph_format.space_after = Pt(0)
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(_safe(text))
     _font(run, font, size)
     run.bold = bold
     return paragraph
@@ -78,12 +87,12 @@ def marked_document(row: Suggestion, decision: Decision) -> bytes:
     header = (row.result or {}).get("header") or {}
     doc = Document()
     _page(doc)
-    doc.core_properties.title = row.title or ""
+    doc.core_properties.title = _safe(row.title or "")
     doc.core_properties.keywords = decision.marking
     page_header = doc.sections[0].header.paragraphs[0]
     _font(page_header.add_run(decision.marking), MARK_FONT, 12)
     first = doc.paragraphs[0] if doc.paragraphs else doc.add_paragraph()
-    _font(first.add_run(str(header.get("copy_number") or "")), BODY_FONT, 16)  # line 1: 份号
+    _font(first.add_run(_safe(str(header.get("copy_number") or ""))), BODY_FONT, 16)  # line 1: 份号
     _line(doc, decision.marking, MARK_FONT, 16)  # line 2: 密级★期限
     _line(doc, str(header.get("urgency") or ""), MARK_FONT, 16)  # line 3: 紧急程度
     for text in _body_lines(row.text or "", header):
@@ -93,7 +102,7 @@ def marked_document(row: Suggestion, decision: Decision) -> bytes:
 
 def _cell(cell: Any, text: str, bold: bool = False) -> None:
     cell.text = ""
-    run = cell.paragraphs[0].add_run(text)
+    run = cell.paragraphs[0].add_run(_safe(text))
     _font(run, BODY_FONT, 12)
     run.bold = bold
 

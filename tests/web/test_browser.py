@@ -280,3 +280,17 @@ def _flow(pages: Pages, base: str, wa: Any) -> None:
     narrow.wait_for_url("**/suggestions/*")
     assert "exam.txt" in narrow.content()
     assert hashlib.sha256(EXAM_BEFORE.encode("utf-8")).hexdigest() in narrow.content()
+
+    # several files in one go
+    drafter.goto(f"{base}/check")
+    drafter.locator("details summary").click()
+    drafter.get_by_label("选择文件", exact=False).set_input_files(
+        files=[
+            {"name": "a.txt", "mimeType": "text/plain", "buffer": EXAM_BEFORE.encode("utf-8")},
+            {"name": "b.txt", "mimeType": "text/plain", "buffer": "关于调整食堂开放时间的通知。".encode("utf-8")},
+        ]
+    )
+    drafter.get_by_role("button", name="批量提交审核").click()
+    drafter.wait_for_url("**/check/bulk")
+    assert "已提交审核 2 份" in drafter.locator("[role=status]").inner_text()
+    pages.shot(drafter, "17-bulk")

@@ -148,3 +148,16 @@ def test_exports_open_with_python_docx(web: Any) -> None:
     assert cells["承办人"] == "drafter" and cells["定密责任人"] == "resp_mid" and cells["知悉范围"] == "命题组"
     assert cells["国家秘密标志"] == marking and cells["定密依据"].startswith("《教育工作")
     assert form.paragraphs[0].text == "定密审批表"
+
+
+def test_exports_survive_control_characters_and_escalation_needs_a_reason(web: Any) -> None:
+    wa, client = web
+    text = EXAM_BEFORE.replace("\n", "\n\x0c", 2) + "\x0b附件"
+    sid = _api(wa, client, "drafter", "POST", "/v1/suggestions", json={"text": text, "title": "分页\x0c符"}).json()["id"]
+    blank = _api(wa, client, "resp_low", "POST", f"/v1/suggestions/{sid}/escalation", json={"to": "resp_mid", "reason": "  "})
+    assert blank.status_code == 422 and "报请理由" in blank.json()["detail"]["message"]
+    _api(wa, client, "resp_mid", "POST", f"/v1/suggestions/{sid}/decision", json={"action": "confirm"})
+    for name in ("marked.docx", "marked.pdf", "approval.docx"):
+        assert _api(wa, client, "drafter", "GET", f"/v1/suggestions/{sid}/{name}").status_code == 200, name
+    doc = Document(io.BytesIO(_api(wa, client, "drafter", "GET", f"/v1/suggestions/{sid}/marked.docx").content))
+    assert any(p.text.endswith("附件") for p in doc.paragraphs)

@@ -631,6 +631,8 @@ def escalate_suggestion(
             current = _open_escalation(session, row.id)
             if current is not None and current.to_user != principal.id:
                 raise conflict("该建议已报请其他定密责任人确定，只能由其转报")
+            if not body.reason.strip():
+                raise unprocessable("请填写报请理由")
             recipient = session.execute(select(User).where(User.name == body.to.strip())).scalar()
             _check_recipient(recipient, principal, row, session)
             assert recipient is not None

@@ -60,7 +60,22 @@ def describe(event: Any, names: dict[int, str], event_text: dict[str, str]) -> s
     if action == "request.refused":
         return f"{actor} 的请求被拒绝（{d.get('code', '')}）"
     what = event_text.get(action, action)
-    return f"{actor}：{what}" + (f"（{event.object_type} {event.object_id}）" if event.object_id else "")
+    target = _object(event, names)
+    return f"{actor}：{what}" + (f"（{target}）" if target else "")
+
+
+def _object(event: Any, names: dict[int, str]) -> str:
+    """The object of an event in words (users by name; nothing for the person's own sign-in)."""
+    kind, ident = event.object_type, event.object_id
+    if not ident or kind in ("request", "org") or event.action.startswith("auth."):
+        return ""
+    if kind == "user":
+        return _name(names, ident)
+    if kind == "suggestion":
+        return f"建议 #{ident}"
+    if kind == "schema":
+        return f"版本 {ident}"
+    return f"{kind} {ident}"
 
 
 @router.get("/audit.csv")
