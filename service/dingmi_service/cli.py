@@ -88,7 +88,7 @@ def _database() -> Any:
         fail(f"[{exc.code}] {exc.message}")
     except Exception as exc:  # pydantic validation of DINGMI_* variables
         fail(f"设置无效：{str(exc).splitlines()[0]}")
-    db = Database(settings.effective_database_url)
+    db = Database(settings.effective_database_url, audit_key=settings.audit_key_bytes)
     db.upgrade()
     return db
 
@@ -184,6 +184,39 @@ def users_password(
     finally:
         db.dispose()
     typer.echo(f"已为 {name} 设置网页登录密码")
+
+
+@users_app.command("role", cls=ChineseUsageCommand)
+def users_role(
+    name: str = typer.Argument(None, help="用户名"),
+    role: str = typer.Option(None, "--role", help=f"新角色：{ROLE_NAMES}"),
+    authority: str = typer.Option(None, "--authority", help="定密权限（仅 responsible）：绝密、机密、秘密"),
+    active: bool = typer.Option(None, "--active/--inactive", help="启用或停用账号"),
+) -> None:
+    """变更角色、定密权限或状态（含三员之间的变更，只能在服务器上进行）。"""
+    from sqlalchemy import select
+
+    from . import accounts
+    from .models import User
+
+    if not name:
+        fail("缺少用户名：dingmi users role 用户名 --role 角色")
+    if role is None and authority is None and active is None:
+        fail("请至少给出 --role、--authority 或 --active/--inactive 之一")
+    db = _database()
+    try:
+        with db.read() as session:
+            user_id = session.execute(select(User.id).where(User.name == name)).scalar()
+        if user_id is None:
+            fail(f"用户“{name}”不存在")
+        user = accounts.update_user(db, user_id, actor_id=None, role=role, authority=authority, active=active, via="cli")
+    except accounts.AccountError as exc:
+        fail(exc.message)
+    finally:
+        db.dispose()
+    assert user is not None
+    state = "" if user.active else "（已停用）"
+    typer.echo(f"已更新 {user.name}：角色 {user.role}{f'，定密权限 {user.authority}' if user.authority else ''}{state}")
 
 
 @users_app.command("list", cls=ChineseUsageCommand)
@@ -288,23 +321,75 @@ def db_upgrade() -> None:
 
 
 @audit_app.command("verify", cls=ChineseUsageCommand)
-def audit_verify(as_json: bool = typer.Option(False, "--json", help="以 JSON 输出")) -> None:
-    """重新计算审计日志哈希链；发现断裂时退出码为 1 并指出第一条被改动的事件。"""
+def audit_verify(
+    as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"),
+    checkpoint_file: str = typer.Option(None, "--checkpoint", help="另行保存的签名检查点文件（审计员导出）"),
+) -> None:
+    """校验审计日志：带密钥的哈希链、签名检查点、记录签名与保护触发器；发现问题时退出码为 1。"""
     from . import audit
 
     db = _database()
     try:
-        report = audit.verify(db)
+        store = _checkpoints()
+        extra = (_read_checkpoint(checkpoint_file, store.key),) if checkpoint_file else ()
+        report = audit.verify(db, store, extra=extra)
     finally:
         db.dispose()
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     elif report.ok:
-        typer.echo(f"审计日志完整：共 {report.events} 条事件，哈希链校验通过")
+        typer.echo(f"审计日志完整：共 {report.events} 条事件，哈希链、检查点与记录签名校验通过")
+    elif report.first_broken is not None:
+        typer.echo(
+            f"审计日志已被改动：第一条断裂的事件编号为 {report.first_broken}（共 {report.events} 条事件）：{report.reason}"
+        )
     else:
-        typer.echo(f"审计日志已被改动：第一条断裂的事件编号为 {report.first_broken}（共 {report.events} 条事件）")
+        typer.echo(f"审计校验发现问题：{report.reason}")
     if not report.ok:
         raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint", cls=ChineseUsageCommand)
+def audit_checkpoint(out: str = typer.Option(None, "--out", help="另存一份签名检查点（JSON）到此文件")) -> None:
+    """写入签名检查点（事件数与链头哈希，存于数据目录），可另存一份供日后校验。"""
+    from . import audit
+
+    db = _database()
+    try:
+        store = _checkpoints()
+        cp = audit.checkpoint(db, store)
+    finally:
+        db.dispose()
+    signed = json.dumps(cp.signed(store.key), ensure_ascii=False)
+    if out:
+        from pathlib import Path
+
+        Path(out).write_text(signed + "\n", encoding="utf-8")
+    typer.echo(f"检查点：{cp.events} 条事件，最后编号 {cp.last_id}（{cp.at}）")
+    if not out:
+        typer.echo(signed)
+
+
+def _checkpoints() -> Any:
+    from .audit import CheckpointStore
+    from .settings import load_settings
+
+    settings = load_settings()
+    return CheckpointStore(settings.checkpoint_path, settings.audit_key_bytes or b"")
+
+
+def _read_checkpoint(path: str, key: bytes) -> Any:
+    from pathlib import Path
+
+    from .audit import Checkpoint
+
+    try:
+        cp = Checkpoint.parse(json.loads(Path(path).read_text(encoding="utf-8")), key)
+    except (OSError, ValueError):
+        cp = None
+    if cp is None:
+        fail(f"检查点文件 {path} 无法读取或签名不符")
+    return cp
 
 
 def register(app: typer.Typer) -> None:

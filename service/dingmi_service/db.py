@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+KEY_INFO = "dingmi_mac_key"  # session.info key read by the row seals (integrity.py)
 # Key of the PostgreSQL advisory lock that serialises audit-chain appends.
 AUDIT_LOCK_KEY = 0x64696E676D69  # "dingmi"
 
@@ -54,8 +55,11 @@ def _sqlite_setup(engine: Engine) -> None:
 class Database:
     """One database (SQLite file or PostgreSQL) with read and write transactions."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, audit_key: bytes | None = None) -> None:
+        """``audit_key`` keys the audit chain and the row seals; without it the database is read-only
+        for audit purposes (recording an event raises)."""
         self.url = normalize_url(url)
+        self.audit_key = audit_key
         parsed = make_url(self.url)
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":
@@ -65,13 +69,16 @@ class Database:
                 pool_size=8,
                 max_overflow=32,
                 pool_timeout=60,
+                hide_parameters=True,
             )
             _sqlite_setup(self.engine)
             key = str(parsed.database)
             with _sqlite_write_locks_guard:
                 self._write_lock: threading.Lock | None = _sqlite_write_locks.setdefault(key, threading.Lock())
         else:
-            self.engine = create_engine(self.url, pool_size=8, max_overflow=32, pool_timeout=60, pool_recycle=1800)
+            self.engine = create_engine(
+                self.url, pool_size=8, max_overflow=32, pool_timeout=60, pool_recycle=1800, hide_parameters=True
+            )
             self._write_lock = None
         self._write_engine = self.engine.execution_options(dingmi_write=True)
         # PostgreSQL reads run in autocommit: under READ COMMITTED a read transaction gives no
@@ -97,7 +104,7 @@ class Database:
         if lock is not None:
             lock.acquire()
         try:
-            with Session(self._write_engine, expire_on_commit=False) as session:
+            with Session(self._write_engine, expire_on_commit=False, info={KEY_INFO: self.audit_key}) as session:
                 try:
                     yield session
                     session.commit()

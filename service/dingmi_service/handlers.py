@@ -1,12 +1,17 @@
 """Exception handlers: every error answer is ``{"detail": {"code", "message"}}`` in Chinese.
 
 Refused requests (401, 403, 409) are written to the audit log here, in their own
-transaction, after the request's own transaction has been rolled back.
+transaction, after the request's own transaction has been rolled back; refusals of callers who
+are not signed in are counted per source per minute (``authlog``) rather than written one by one.
+Nothing logged here carries request content: exception messages are left out (they may quote
+statement parameters or document text), only exception types and code locations are logged.
 """
 
 from __future__ import annotations
 
 import logging
+import traceback
+from pathlib import Path
 from typing import Any
 
 from dingmi.errors import DingmiError, InputError
@@ -14,14 +19,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import Match, Mount
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import audit
 from .errors import ApiError, too_large
-from .limits import BodyTooLarge
+from .limits import BodyTooLarge, TrackedSend
+from .models import utcnow
 
 log = logging.getLogger("dingmi_service")
 
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 AUDITED_STATUSES = {401: "auth.failed", 403: "request.refused", 409: "request.refused"}
 _HTTP_MESSAGES = {
     404: ("DM404", "未找到该地址"),
@@ -42,6 +50,10 @@ def _audit_refusal(request: Request, error: ApiError) -> None:
     principal = getattr(request.state, "principal", None)
     route = request.scope.get("route")
     db = request.app.state.db
+    client = request.client.host if request.client else None
+    tally = getattr(request.app.state, "auth_tally", None)
+    if principal is None and tally is not None and not tally.add(f"{action}:{error.code}", client, utcnow()):
+        return  # unauthenticated noise: counted, written once per source per minute
     try:
         with db.write() as session:
             audit.record(
@@ -100,12 +112,18 @@ def http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method any route serves on this path (Starlette names only the first route's)."""
+    """Every method some route serves on this path (FastAPI's included routers carry no ``methods``
+    of their own: ask each one whether it fully matches the path with each method)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"}) if hasattr(route, "matches") else (None, None)
-        if match is not None and match != Match.NONE and getattr(route, "methods", None):
-            methods |= set(route.methods)
+    for method in HTTP_METHODS:
+        scope = {**request.scope, "method": method}
+        for route in request.app.router.routes:
+            match, _ = route.matches(scope)
+            if match == Match.FULL:
+                methods |= {"GET", "HEAD"} if isinstance(route, Mount) else {method}  # mounts: static files
+                break
+    if "GET" in methods:
+        methods.add("HEAD")
     return sorted(methods)
 
 
@@ -124,11 +142,45 @@ def dingmi_error(request: Request, exc: Exception) -> JSONResponse:
     return _json(500, exc.code, exc.message)
 
 
-def unexpected(request: Request, exc: Exception) -> JSONResponse:
-    """500 without details (the traceback goes to the log, which never holds document text)."""
-    route = request.scope.get("route")
-    log.error("unhandled error on %s %s", request.method, getattr(route, "path", "?"), exc_info=exc)
-    return _json(500, "DM500", "服务内部错误，请联系系统管理员")
+def describe(exc: BaseException) -> str:
+    """Exception types and code locations of an error and its causes, never their messages."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen and len(parts) < 5:
+        seen.add(id(current))
+        frames = traceback.extract_tb(current.__traceback__)[-6:]
+        where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames))
+        orig = getattr(current, "orig", None)  # SQLAlchemy: the driver's error class and SQLSTATE
+        extra = f" ({type(orig).__name__} {getattr(orig, 'sqlstate', '') or ''})".rstrip() if orig is not None else ""
+        parts.append(f"{type(current).__module__}.{type(current).__qualname__}{extra} at {where or '?'}")
+        current = current.__cause__ or current.__context__
+    return " | caused by ".join(parts)
+
+
+class ErrorShieldMiddleware:
+    """Answer any exception that escaped the handlers with a plain 500 and log it safely.
+
+    Without it Starlette re-raises the exception to the server after answering, and uvicorn logs
+    the full traceback with the exception's message (which may quote the request's text).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        tracked = TrackedSend(send)
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            route = scope.get("route")
+            log.error("unhandled error on %s %s: %s", scope.get("method"), getattr(route, "path", "?"), describe(exc))
+            if not tracked.started:
+                response = _json(500, "DM500", "服务内部错误，请联系系统管理员")
+                await response(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:
@@ -138,4 +190,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(BodyTooLarge, body_too_large)
     app.add_exception_handler(DingmiError, dingmi_error)
-    app.add_exception_handler(Exception, unexpected)
+    # Other exceptions reach ErrorShieldMiddleware (registering Exception here would make
+    # Starlette re-raise them to the server, which logs their messages).

@@ -17,6 +17,19 @@ class BodyTooLarge(Exception):
     """Raised from ``receive`` when a streamed body passes the limit."""
 
 
+class TrackedSend:
+    """An ASGI ``send`` that remembers whether the response has started."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self.send(message)
+
+
 class BodyLimitMiddleware:
     """Refuse on Content-Length, and count streamed bytes for bodies without one."""
 
@@ -34,7 +47,7 @@ class BodyLimitMiddleware:
             return
 
         seen = 0
-        started = False
+        tracked = TrackedSend(send)
 
         async def limited_receive() -> Message:
             nonlocal seen
@@ -45,16 +58,10 @@ class BodyLimitMiddleware:
                     raise BodyTooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, tracked)
         except BodyTooLarge:
-            if not started:
+            if not tracked.started:
                 await _refuse(send, self.max_bytes - MULTIPART_OVERHEAD)
 
 

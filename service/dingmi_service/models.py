@@ -65,6 +65,8 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # HMAC of the security-relevant fields under the audit key (migration 0003, see integrity.py).
+    row_mac: Mapped[str | None] = mapped_column(String(64))
 
 
 class ApiToken(Base):
@@ -77,6 +79,7 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    row_mac: Mapped[str | None] = mapped_column(String(64))
 
 
 class OrgProfile(Base):
@@ -97,7 +100,11 @@ class Suggestion(Base):
     """A submitted document (hash, title, optional text) and the engine's suggestion for it."""
 
     __tablename__ = "suggestions"
-    __table_args__ = (Index("ix_suggestions_status_id", "status", "id"),)
+    __table_args__ = (
+        Index("ix_suggestions_status_id", "status", "id"),
+        Index("uq_suggestions_idempotency", "submitted_by", "idempotency_key", unique=True),
+        Index("ix_suggestions_submitter_sha", "submitted_by", "sha256", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -108,16 +115,18 @@ class Suggestion(Base):
     text: Mapped[str | None] = mapped_column(Text)
     char_count: Mapped[int] = mapped_column(Integer)
     level: Mapped[str] = mapped_column(String(4))
-    period: Mapped[str] = mapped_column(String(32), default="")
-    marking: Mapped[str] = mapped_column(String(64), default="")
+    period: Mapped[str] = mapped_column(Text, default="")  # catalog-derived: any length (0003)
+    marking: Mapped[str] = mapped_column(Text, default="")
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    model_version: Mapped[str] = mapped_column(String(64), default="")
-    catalog_version: Mapped[str] = mapped_column(String(64), default="")
+    model_version: Mapped[str] = mapped_column(Text, default="")
+    catalog_version: Mapped[str] = mapped_column(Text, default="")  # names every catalog file
     status: Mapped[str] = mapped_column(String(16), default="pending")
     decision_id: Mapped[int | None] = mapped_column(Integer)
     due_date: Mapped[date | None] = mapped_column(Date)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    row_mac: Mapped[str | None] = mapped_column(String(64))
 
 
 class Decision(Base):
@@ -142,11 +151,11 @@ class Decision(Base):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     action: Mapped[str] = mapped_column(String(8))
     level: Mapped[str] = mapped_column(String(4))
-    period: Mapped[str] = mapped_column(String(32), default="")
-    marking: Mapped[str] = mapped_column(String(64), default="")
+    period: Mapped[str] = mapped_column(Text, default="")
+    marking: Mapped[str] = mapped_column(Text, default="")
     knowledge_scope: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(Text, default="")
-    basis_entry: Mapped[str] = mapped_column(String(128), default="")
+    basis_entry: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16))
     due_date: Mapped[date | None] = mapped_column(Date)
     expires_on: Mapped[date | None] = mapped_column(Date)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
 from .errors import forbidden, unauthorized
+from .integrity import intact
 from .models import ApiToken, User
 from .workflow import SECRET_LEVELS
 
@@ -27,6 +29,7 @@ ROLES: dict[str, str] = {
 # 三员分立: these three are held by different accounts, one role per account.
 SEPARATED_ROLES: frozenset[str] = frozenset({"admin", "security", "auditor"})
 TOKEN_PREFIX = "dm_"
+log = logging.getLogger("dingmi_service")
 
 
 def new_token() -> str:
@@ -73,11 +76,15 @@ def authenticate(
     digest = hash_token(credentials.credentials)
     db = request.app.state.db
     with db.read() as session:
-        user = session.execute(
-            select(User)
+        found = session.execute(
+            select(User, ApiToken)
             .join(ApiToken, ApiToken.user_id == User.id)
             .where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
-        ).scalar()
+        ).first()
+    user, token = found if found is not None else (None, None)
+    if user is not None and not (intact(db.audit_key, user) and intact(db.audit_key, token)):
+        log.error("refused a token whose user or token row fails its seal (user id %s)", user.id)
+        user = None
     if user is None or not user.active:
         raise unauthorized("访问令牌无效、已撤销或账号已停用")
     principal = Principal(id=user.id, name=user.name, role=user.role, authority=user.authority)

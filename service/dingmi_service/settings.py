@@ -14,6 +14,7 @@ from .errors import SettingsError
 
 MIN_SECRET_KEY_LENGTH = 32
 SECRET_KEY_FILE = "secret_key"
+AUDIT_KEY_FILE = "audit_key"
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
@@ -33,15 +34,37 @@ class Settings(BaseSettings):
         default=None, description="PostgreSQL 等数据库地址；未设置时使用数据目录中的 SQLite"
     )
     secret_key: SecretStr | None = Field(default=None, description="密钥；未设置时在数据目录中生成并保存")
+    audit_key: SecretStr | None = Field(
+        default=None, description="审计链与记录签名的密钥（不存入数据库）；未设置时在数据目录中生成并保存"
+    )
     store_full_text: bool = Field(default=True, description="是否保存文件全文；关闭时只保存哈希、标题和证据片段")
     max_upload_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, gt=0, description="请求体大小上限（字节）")
     catalog_paths: list[Path] = Field(default_factory=list, description="附加的保密事项目录文件")
     ocr: bool = Field(default=False, description="对上传的图片和扫描件（无文字层的PDF、OFD页）做离线OCR识别；需安装 ocr 扩展")
+    signin_per_client_per_minute: int = Field(default=30, gt=0, description="同一客户端地址每分钟最多登录尝试次数")
+    signin_per_name_per_minute: int = Field(default=10, gt=0, description="同一用户名每分钟最多登录尝试次数")
+    signin_concurrency: int = Field(
+        default_factory=lambda: max(1, (os.cpu_count() or 2) // 2), gt=0, description="同时进行的密码校验数"
+    )
+    signin_queue: int = Field(default=16, ge=0, description="等待密码校验的登录请求上限，超出即答复稍后再试")
+    audit_checkpoint_seconds: float = Field(
+        default=60.0, gt=0, description="审计日志签名检查点的写入间隔（秒），写入数据目录"
+    )
 
     @property
     def sqlite_path(self) -> Path:
         """Where the embedded database lives."""
         return self.data_dir / "dingmi.db"
+
+    @property
+    def audit_key_bytes(self) -> bytes | None:
+        """The audit key as bytes (set once :func:`prepare` has run)."""
+        return self.audit_key.get_secret_value().encode("utf-8") if self.audit_key is not None else None
+
+    @property
+    def checkpoint_path(self) -> Path:
+        """The signed audit checkpoints, outside the database."""
+        return self.data_dir / "audit_checkpoints.jsonl"
 
     @property
     def effective_database_url(self) -> str:
@@ -87,7 +110,12 @@ def prepare(settings: Settings) -> Settings:
     secret = settings.secret_key
     if secret is None:
         secret = SecretStr(_load_or_create_key(data_dir / SECRET_KEY_FILE))
-    return settings.model_copy(update={"data_dir": data_dir, "secret_key": secret})
+    audit_key = settings.audit_key
+    if audit_key is not None and len(audit_key.get_secret_value()) < MIN_SECRET_KEY_LENGTH:
+        raise SettingsError(f"DINGMI_AUDIT_KEY 太短（至少 {MIN_SECRET_KEY_LENGTH} 个字符）")
+    if audit_key is None:
+        audit_key = SecretStr(_load_or_create_key(data_dir / AUDIT_KEY_FILE))
+    return settings.model_copy(update={"data_dir": data_dir, "secret_key": secret, "audit_key": audit_key})
 
 
 def _load_or_create_key(path: Path) -> str:

@@ -250,12 +250,16 @@ def decide(
     org_level_set: bool,
     org_ceiling_level: str | None,
     today: date,
+    current_level: str | None = None,
 ) -> Outcome:
     """Apply the decision rules.
 
     Raises :class:`DecisionInvalid` for an incomplete request and :class:`DecisionRefused`
-    when the level is above the person's own 定密权限.
+    when the person's own 定密权限 does not reach the matter, in either direction: the level decided,
+    the level suggested and the level of the decision being superseded (``current_level``) must
+    all be within it, so nobody confirms, lowers or rejects a matter above their authority.
     """
+    _within_authority(person_ceiling, suggestion.level, current_level)
     if request.action == "confirm":
         level, period = suggestion.level, suggestion.period if is_secret(suggestion.level) else ""
         if is_secret(level) and not period:
@@ -303,6 +307,17 @@ def decide(
         expires_on=expiry_date(today, period) if is_secret(level) else None,
         differs=differs,
     )
+
+
+def _within_authority(person_ceiling: str | None, suggested: str, current: str | None) -> None:
+    """Refuse any decision on a matter suggested or decided above the person's 定密权限 (报请上级)."""
+    for level, what in ((suggested, "系统建议的密级"), (current or "", "现行定密决定的密级")):
+        if is_secret(level) and (person_ceiling is None or rank(level) > rank(person_ceiling)):
+            raise DecisionRefused(
+                f"该事项{what}为“{level}”，超出您的定密权限（{person_ceiling or '无'}）："
+                "超出权限的事项不得由您确认、变更、降低密级或确定为非密，"
+                "请先行采取保密措施，并报请上级机关、单位或有相应定密权限的定密责任人确定"
+            )
 
 
 def _basis(suggestion: SuggestedClassification, request: DecisionInput, level: str) -> str:

@@ -6,13 +6,24 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-from dingmi_service.audit import verify
+from dingmi_service.audit import ChainReport, verify
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from .conftest import DERIVED_DOC, PLAIN_DOC, Service
+
+
+def core(report: dict[str, Any]) -> dict[str, Any]:
+    """The keys every verify answer has had from the start."""
+    return {k: report[k] for k in ("ok", "events", "first_broken")}
+
+
+def check(svc: Service) -> ChainReport:
+    """The full check, with the service's checkpoint file."""
+    return verify(svc.db, svc.app.state.checkpoints)
 
 
 def actions(svc: Service) -> list[str]:
@@ -54,7 +65,7 @@ def test_state_changes_refusals_and_sign_in_failures_are_audited(service: Servic
     assert got[0] == "schema.upgraded"
     r = service.client.get("/v1/audit/verify", headers=service.auth("auditor"))
     assert r.status_code == 200
-    assert r.json() == {"ok": True, "events": len(got), "first_broken": None}
+    assert core(r.json()) == {"ok": True, "events": len(got), "first_broken": None}
     events = service.client.get("/v1/audit/events?after=9&limit=2", headers=service.auth("auditor")).json()
     assert [e["id"] for e in events["items"]] == [10, 11]
     assert events["items"][1]["prev_hash"] == events["items"][0]["hash"]
@@ -71,7 +82,7 @@ def test_the_database_refuses_to_update_or_delete_audit_events(service: Service)
     with pytest.raises(DBAPIError):
         with service.db.engine.begin() as conn:
             conn.execute(text("UPDATE decisions SET level = '非密'"))
-    assert verify(service.db).ok
+    assert check(service).ok
 
 
 def test_editing_an_event_directly_in_the_database_is_named_by_verify(service: Service) -> None:
@@ -81,7 +92,7 @@ def test_editing_an_event_directly_in_the_database_is_named_by_verify(service: S
     with service.db.engine.begin() as conn:
         conn.execute(text("""UPDATE audit_events SET detail = '{"level":"非密"}' WHERE id = 10"""))
     r = service.client.get("/v1/audit/verify", headers=service.auth("auditor"))
-    assert r.json() == {"ok": False, "events": total, "first_broken": 10}
+    assert core(r.json()) == {"ok": False, "events": total, "first_broken": 10}
 
 
 def test_deleting_or_rehashing_an_event_breaks_the_chain_at_the_next_one(service: Service) -> None:
@@ -89,7 +100,7 @@ def test_deleting_or_rehashing_an_event_breaks_the_chain_at_the_next_one(service
     drop_append_only_guard(service)
     with service.db.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_events WHERE id = 5"))
-    assert verify(service.db).first_broken == 6
+    assert check(service).first_broken == 6
 
 
 def test_a_forged_event_with_a_recomputed_hash_still_breaks_the_link(service: Service) -> None:
@@ -102,8 +113,8 @@ def test_a_forged_event_with_a_recomputed_hash_still_breaks_the_link(service: Se
         event = session.get(AuditEvent, 4)
         assert event is not None
         event.action = "user.deleted"
-        event.hash = event_hash(event)  # the forger fixes this event's own hash…
-    assert verify(service.db).first_broken == 5  # …but the next event still links to the old one
+        event.hash = event_hash(event, b"a key the forger guessed, not the service's")
+    assert check(service).first_broken == 4  # without the audit key no hash can be made to fit
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -134,9 +145,9 @@ def test_dingmi_audit_verify_names_the_first_broken_event(service: Service) -> N
 def test_a_fresh_database_logs_only_its_creation(tmp_path: Path) -> None:
     from dingmi_service.db import Database
 
-    db = Database(f"sqlite:///{tmp_path / 'empty.db'}")
+    db = Database(f"sqlite:///{tmp_path / 'empty.db'}", audit_key=b"k" * 32)
     db.upgrade()
-    assert verify(db).as_dict() == {"ok": True, "events": 1, "first_broken": None}  # the schema creation
+    assert core(verify(db).as_dict()) == {"ok": True, "events": 1, "first_broken": None}  # the schema creation
     db.upgrade()  # nothing to do: nothing recorded
     assert verify(db).events == 1
     db.dispose()

@@ -51,7 +51,7 @@ def refusals(svc: Service) -> int:
 def test_role_matrix(sqlite_service: Service, method: str, template: str, body: Any, allowed: set[str]) -> None:
     svc = sqlite_service
     for role in sorted(ALL):
-        sid = svc.submit("drafter", PLAIN_DOC)["id"]  # a fresh pending suggestion of "drafter"
+        sid = svc.submit("drafter", PLAIN_DOC, f"给{role}")["id"]  # a fresh pending suggestion of "drafter"
         path = template.format(sid=sid, uid=svc.ids["drafter2"])
         payload = {k: (v.format(role=role) if isinstance(v, str) else v) for k, v in body.items()} if body else None
         before = refusals(svc)
@@ -106,19 +106,22 @@ def test_each_account_holds_exactly_one_role(sqlite_service: Service) -> None:
     r = svc.client.post("/v1/users", json={"name": "x", "role": ["admin", "auditor"]}, headers=svc.auth("security"))
     assert r.status_code == 422
     r = svc.client.post(
-        "/v1/users", json={"name": "x", "role": "admin", "authority": "机密"}, headers=svc.auth("security")
+        "/v1/users", json={"name": "x", "role": "archivist", "authority": "机密"}, headers=svc.auth("security")
     )
     assert r.status_code == 422
     assert "定密责任人" in r.json()["detail"]["message"]
 
 
-def test_security_manages_users_and_tokens_work_at_once(sqlite_service: Service) -> None:
+def test_security_manages_users_whose_tokens_come_from_the_server(sqlite_service: Service) -> None:
+    from dingmi_service import accounts
+
     svc = sqlite_service
     r = svc.client.post(
         "/v1/users", json={"name": "张三", "role": "responsible", "authority": "秘密"}, headers=svc.auth("security")
     )
     assert r.status_code == 201
-    token = r.json()["token"]
+    assert "token" not in r.json()
+    token = accounts.issue_token(svc.db, "张三", actor_id=None, via="cli")  # `dingmi users token 张三`
     me = svc.client.get("/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
     assert me == {"id": r.json()["id"], "name": "张三", "role": "responsible", "authority": "秘密"}
     dup = svc.client.post("/v1/users", json={"name": "张三", "role": "drafter"}, headers=svc.auth("security"))

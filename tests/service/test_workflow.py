@@ -117,9 +117,10 @@ def test_above_the_org_ceiling_or_without_org_profile_is_escalated() -> None:
     assert decide(SECRET, change, org_level_set=True, org_ceiling_level="机密", **kw).status == "escalated"
 
 
-def test_non_secret_decisions_need_no_authority() -> None:
+def test_non_secret_decisions_on_non_secret_suggestions_need_no_authority() -> None:
+    work = SuggestedClassification(level="内部", period="", flags=(), entry_levels=())
     out = decide(
-        SECRET,
+        work,
         DecisionInput("reject", reason="已公开"),
         person_ceiling=None,
         org_level_set=False,
@@ -127,11 +128,24 @@ def test_non_secret_decisions_need_no_authority() -> None:
         today=TODAY,
     )
     assert (out.status, out.level, out.marking) == ("rejected", "非密", "")
-    internal = DecisionInput("change", level="内部", reason="工作秘密")
+    internal = DecisionInput("confirm")
     assert (
-        decide(SECRET, internal, person_ceiling=None, org_level_set=False, org_ceiling_level=None, today=TODAY).status
+        decide(work, internal, person_ceiling=None, org_level_set=False, org_ceiling_level=None, today=TODAY).status
         == "confirmed"
     )
+
+
+def test_lowering_or_rejecting_a_secret_suggestion_needs_authority_over_it() -> None:
+    """Authority limits both directions (issue 11, item 5): the suggested and the current level count."""
+    kw = {"org_level_set": True, "org_ceiling_level": "绝密", "today": TODAY}
+    for request in (DecisionInput("reject", reason="已公开"), DecisionInput("change", level="内部", reason="工作秘密")):
+        with pytest.raises(DecisionRefused, match="报请上级"):
+            decide(SECRET, request, person_ceiling=None, **kw)  # type: ignore[arg-type]
+    low = SuggestedClassification(level="秘密", period="10年", flags=(), entry_levels=())
+    with pytest.raises(DecisionRefused, match="现行定密决定"):
+        decide(low, DecisionInput("reject", reason="已公开"), person_ceiling="秘密", current_level="绝密", **kw)  # type: ignore[arg-type]
+    ok = decide(low, DecisionInput("reject", reason="已公开"), person_ceiling="秘密", current_level="秘密", **kw)  # type: ignore[arg-type]
+    assert ok.status == "rejected"
 
 
 def test_a_decision_different_from_the_suggestion_needs_a_reason() -> None:

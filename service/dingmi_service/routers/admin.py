@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from sqlalchemy import func, select
 
 from .. import accounts
-from ..accounts import AccountError
+from ..accounts import AccountError, SeparationError
 from ..deps import ClockDep, DbDep, SettingsDep
 from ..errors import conflict, forbidden, not_found, unprocessable
 from ..models import AuditEvent, Suggestion, User
@@ -23,7 +23,6 @@ from ..schemas import (
     UserCreate,
     UserPublic,
     UserUpdate,
-    UserWithToken,
 )
 from ..security import Principal, authenticate, require
 from ..workflow import STATUSES, china_today, org_ceiling
@@ -61,37 +60,46 @@ def list_users(principal: Security, db: DbDep) -> list[UserPublic]:
 @router.post(
     "/users",
     status_code=201,
-    response_model=UserWithToken,
-    summary="创建用户并签发令牌",
+    response_model=UserPublic,
+    summary="创建用户（不签发令牌）",
     responses={409: {"model": ErrorBody}},
 )
-def create_user(body: UserCreate, principal: Security, db: DbDep) -> UserWithToken:
-    """One role per account; the token is returned once and stored only as a hash."""
+def create_user(body: UserCreate, principal: Security, db: DbDep) -> UserPublic:
+    """One role per account. No credentials are returned: the person receives a token from
+    `dingmi users token NAME` (and a password from `dingmi users password NAME`) on the server, so
+    the creator never holds the new account's powers. The 三员 roles (admin, security, auditor)
+    can only be created with `dingmi users add` on the server (403 DM434)."""
     try:
         created = accounts.create_user(db, body.name, body.role, body.authority, actor_id=principal.id, via="api")
+    except SeparationError as exc:
+        raise forbidden(str(exc), code="DM434") from None
     except AccountError as exc:
         raise (conflict(exc.message) if exc.conflict else unprocessable(exc.message)) from None
-    return UserWithToken(**_user(created.user).model_dump(), token=created.token)
+    return _user(created.user)
 
 
 @router.patch(
     "/users/{user_id}",
     response_model=UserPublic,
     summary="修改用户角色、权限或状态",
-    responses={404: {"model": ErrorBody}},
+    responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}},
 )
 def update_user(
     user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: UserUpdate, principal: Security, db: DbDep
 ) -> UserPublic:
-    """Nobody changes their own account, so no administrator can grant itself a role."""
+    """Nobody changes their own account (403 DM433); moving an account into or out of a 三员 role
+    takes the CLI on the server (403 DM434); the last active 三员 account of a role stays (409).
+    Any change ends the user's web sessions; deactivation also revokes their API tokens."""
     try:
         user = accounts.update_user(
-            db, user_id, actor_id=principal.id, role=body.role, authority=body.authority, active=body.active
+            db, user_id, actor_id=principal.id, role=body.role, authority=body.authority, active=body.active, via="api"
         )
+    except SeparationError as exc:
+        raise forbidden(str(exc), code="DM434") from None
     except PermissionError as exc:
         raise forbidden(str(exc), code="DM433") from None
     except AccountError as exc:
-        raise unprocessable(exc.message) from None
+        raise (conflict(exc.message) if exc.conflict else unprocessable(exc.message)) from None
     if user is None:
         raise not_found("未找到该用户")
     return _user(user)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from .. import audit
@@ -18,10 +19,40 @@ router = APIRouter(prefix="/v1/audit", tags=["审计"], responses=ERROR_RESPONSE
 Auditor = Annotated[Principal, Depends(require("auditor"))]
 
 
-@router.get("/verify", response_model=AuditVerify, summary="校验审计日志哈希链")
-def verify_chain(principal: Auditor, db: DbDep) -> AuditVerify:
-    """Recompute every hash; ``first_broken`` names the first event edited, removed or reordered."""
-    return AuditVerify(**audit.verify(db).as_dict())
+class AuditCheck(AuditVerify):
+    """The full check: keyed chain, signed checkpoints, row seals and the database's guards."""
+
+    reason: str = Field(description="发现的问题（中文）；完整时为空")
+    checkpoint: dict[str, Any] | None = Field(description="最近的签名检查点（事件数、最后编号、时间）")
+    rows: list[dict[str, Any]] = Field(description="签名或审计事件不符的记录（表名、编号），最多 20 条")
+    guards_missing: list[str] = Field(description="缺失的只追加保护触发器")
+
+
+class SignedCheckpoint(BaseModel):
+    """A checkpoint as exported: keep it outside the server, give it back to verify."""
+
+    events: int
+    last_id: int
+    head: str
+    at: str
+    legacy_upto: int
+    mac: str
+
+
+@router.get("/verify", response_model=AuditCheck, summary="校验审计日志（哈希链、检查点、记录签名）")
+def verify_chain(principal: Auditor, db: DbDep, request: Request) -> AuditCheck:
+    """Recompute every keyed hash and compare with every signed checkpoint; ``first_broken`` names the
+    first event edited, forged, removed or reordered (or the first one cut off the end). Also checks
+    the seals of users, tokens and suggestions, decisions against their events, and the guards."""
+    return AuditCheck(**audit.verify(db, request.app.state.checkpoints).as_dict())
+
+
+@router.post("/checkpoint", response_model=SignedCheckpoint, summary="写入并导出签名检查点")
+def export_checkpoint(principal: Auditor, db: DbDep, request: Request) -> SignedCheckpoint:
+    """Checkpoint the chain now and return it signed; `dingmi audit verify --checkpoint FILE` checks
+    the chain against an exported checkpoint kept elsewhere."""
+    store = request.app.state.checkpoints
+    return SignedCheckpoint(**audit.checkpoint(db, store).signed(store.key))
 
 
 def _detail(raw: str) -> dict[str, object]:

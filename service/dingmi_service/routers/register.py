@@ -14,6 +14,7 @@ from ..deps import DbDep
 from ..models import Decision, Suggestion, User
 from ..schemas import ERROR_RESPONSES, ErrorBody, RegisterPage, RegisterRow, Status
 from ..security import Principal, require
+from ..submissions import neutralise
 from ..workflow import CHINA_TZ
 
 router = APIRouter(prefix="/v1/register", tags=["定密台账"], responses=ERROR_RESPONSES)
@@ -76,8 +77,9 @@ def _row(s: Suggestion, d: Decision, name: str) -> RegisterRow:
 
 
 def _cell(value: object) -> str:
-    """CSV cell; a leading = + - @ is neutralised so spreadsheets do not run it as a formula."""
-    text = "" if value is None else str(value)
+    """CSV cell; a leading = + - @ is neutralised so spreadsheets do not run it as a formula, and
+    bidirectional controls are shown as ``[U+202E]``."""
+    text = neutralise("" if value is None else str(value))  # no bidi controls reordering a title
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 

@@ -7,21 +7,23 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from dingmi.explain import FLAG_TEXT
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
 
 from .. import audit as audit_log
 from .. import handlers, suggester
 from ..accounts import sign_in, sign_out
 from ..basis import split_note
 from ..errors import forbidden
-from ..models import AuditEvent, Decision, Suggestion, User
+from ..models import AuditEvent, Decision, Suggestion, User, utcnow
 from ..security import ROLES, Principal
+from ..throttle import Refused
 from ..workflow import CHINA_TZ, LEVELS, SECRET_LEVELS
 from . import session as web_session
 from .auditview import describe
@@ -73,6 +75,10 @@ EVENT_TEXT = {
     "auth.signed_in": "网页登录",
     "auth.signed_out": "退出登录",
     "auth.signin_failed": "网页登录失败",
+    "auth.signin_throttled": "登录尝试过于频繁",
+    "auth.failed_summary": "认证失败汇总（每来源每分钟）",
+    "audit.keyed": "审计链启用密钥",
+    "audit.guards_restored": "恢复数据库保护触发器",
     "auth.failed": "令牌认证失败",
     "request.refused": "请求被拒绝",
     "suggestion.created": "提交定密建议",
@@ -80,6 +86,8 @@ EVENT_TEXT = {
     "suggestion.escalated": "报请上级",
 }
 EXPIRING_DAYS = 90
+MAX_ID = 2**31 - 1
+PageNumber = Annotated[int, Query(ge=0, le=MAX_ID)]
 HOME = {
     "drafter": "/check",
     "responsible": "/queue",
@@ -167,7 +175,7 @@ async def checked_form(request: Request) -> Any:
     """The POSTed form, after the CSRF check (403 page and an audit event when it fails)."""
     form = await request.form()
     if not web_session.csrf_ok(request, form.get("csrf")):
-        handlers._audit_refusal(request, forbidden("CSRF 校验失败", code="DM419"))
+        await run_in_threadpool(handlers._audit_refusal, request, forbidden("CSRF 校验失败", code="DM419"))
         raise PageExit(
             render(
                 request,
@@ -204,12 +212,27 @@ def login_page(request: Request, next: str = "/") -> Response:
 
 @router.post("/login")
 async def login(request: Request) -> Response:
+    """Password check off the event loop, on the sign-in gate's own threads, after the per-client
+    and per-name rate limits; a throttled attempt is answered at once (429) without a check."""
     form = await checked_form(request)
     name, password = _str(form, "username"), _str(form, "password")
     target = _safe_next(_str(form, "next"))
-    db = request.app.state.db
+    state = request.app.state
     client = request.client.host if request.client else None
-    result = sign_in(db, name, password, now=request.app.state.clock(), client=client)
+    now = state.clock()
+    outcome = state.signin_gate.admit(client, name)
+    if outcome is None:
+        outcome = await state.signin_gate.run(
+            lambda: sign_in(state.db, name, password, now=now, client=client, tally=state.auth_tally)
+        )
+    if isinstance(outcome, Refused):
+        if state.auth_tally.add(f"signin_{outcome.reason}", client, utcnow()):
+            await run_in_threadpool(_record_throttled, request, outcome, client)
+        message = f"登录尝试过于频繁，请 {outcome.retry_after} 秒后再试"
+        page = render(request, "login.html", 429, title="登录", next=target, error=message, name=name[:64])
+        page.headers["Retry-After"] = str(outcome.retry_after)
+        return page
+    result = outcome
     if result.user is None:
         return render(request, "login.html", 401, title="登录", next=target, error=result.message, name=name[:64])
     response = RedirectResponse(target if target != "/" else HOME.get(result.user.role, "/catalog"), status_code=303)
@@ -219,13 +242,26 @@ async def login(request: Request) -> Response:
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    user = web_session.current_user(request)
+    user = await run_in_threadpool(web_session.current_user, request)
     await checked_form(request)
     if user is not None:
-        sign_out(request.app.state.db, user.id)
+        await run_in_threadpool(sign_out, request.app.state.db, user.id)
     response = RedirectResponse("/login", status_code=303)
     web_session.clear_session(response)
     return response
+
+
+def _record_throttled(request: Request, refused: Refused, client: str | None) -> None:
+    """The first throttled sign-in of a client in a minute (the rest are counted)."""
+    db = request.app.state.db
+    with db.write() as session:
+        audit_log.record(
+            db,
+            session,
+            "auth.signin_throttled",
+            object_type="request",
+            detail={"reason": refused.reason, "client": client, "retry_after": refused.retry_after},
+        )
 
 
 # --- evidence view ----------------------------------------------------------------------
@@ -354,11 +390,17 @@ def entry_page(request: Request, entry_id: str) -> Response:
 
 
 @router.get("/audit")
-def audit_page(request: Request, after: int = 0, action: str = "") -> Response:
+def audit_page(request: Request, after: PageNumber = 0, action: str = "", full: str = "") -> Response:
+    """Events and the chain's state: incremental check since the last good point (fast), or the
+    full check (``?full=1``: every hash, checkpoints, row seals, guards)."""
     need(request, "auditor")
     db = request.app.state.db
-    report = audit_log.verify(db)
-    query = select(AuditEvent).where(AuditEvent.id > max(after, 0))
+    state = request.app.state
+    if full == "1":
+        report = audit_log.verify(db, state.checkpoints)
+    else:
+        report = state.live_verifier.check(db, state.checkpoints)
+    query = select(AuditEvent).where(AuditEvent.id > after)
     before = request.query_params.get("before", "")
     if before.isdigit() and len(before) < 11:  # newest first: an earlier page is "before" an id
         query = query.where(AuditEvent.id < int(before))

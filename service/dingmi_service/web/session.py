@@ -17,6 +17,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from ..integrity import intact
 from ..models import User
 from ..security import Principal
 
@@ -67,9 +68,10 @@ def current_user(request: Request) -> Principal | None:
         uid, version = int(data["u"]), int(data["v"])
     except (BadSignature, KeyError, TypeError, ValueError):
         return None
-    with request.app.state.db.read() as session:
+    db = request.app.state.db
+    with db.read() as session:
         user = session.get(User, uid)
-    if user is None or not user.active or (user.session_version or 0) != version:
+    if user is None or not user.active or (user.session_version or 0) != version or not intact(db.audit_key, user):
         return None
     principal = Principal(id=user.id, name=user.name, role=user.role, authority=user.authority)
     request.state.principal = principal
