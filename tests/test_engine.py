@@ -14,7 +14,8 @@ from dingmi.levels import marking, parse_marking, period_years
 def test_exam_papers_before_use_are_secret_with_basis_and_evidence(engine: Engine) -> None:
     s = engine.suggest(EXAM_BEFORE)
     assert s.level == "机密"
-    assert s.period == "20年" and s.marking == "机密★20年"
+    # the entry says “在启用之前的试题”: its own condition is the period (the marking printed on papers)
+    assert s.period == "启用前" and s.marking == "机密★启用前"
     assert s.entries[0].id == "edu-06"
     assert "教育工作中国家秘密" in s.rationale and "机密" in s.rationale
     assert s.evidence and all(EXAM_BEFORE[e.start : e.end] == e.text for e in s.evidence)

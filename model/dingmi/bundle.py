@@ -120,7 +120,7 @@ def load_bundle(root: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
 
         nlp = spacy.load(root / "nlp")
     scorer = LearnedScorer(parts["pair_model"], nlp, parts.get("calibrator"),
-                           parts.get("learned_terms", {}), parts["threshold"], frozenset(parts["known_entries"]))
+                           parts.get("learned_terms", {}), frozenset(parts["known_entries"]))
     return scorer, meta
 
 

@@ -52,8 +52,10 @@ _RULE = re.compile(
 _REPORT = re.compile(r"据悉|记者|报道|获悉|被判|判处|有期徒刑|案件|案例|警示|法院|审理查明|判决|被告|犯罪|宣传|讲座|培训|课件|知识竞赛|问答|如何|怎样|什么|吗[？?]|[？?]$")
 _SECRET_HANDLING = re.compile(
     r"尚未(?:对外)?公布|不得提前(?:透露|公布|泄露)|严格控制知悉范围|知悉范围|内部掌握|不得对外|暂不公开|严格保密|"
-    r"严禁外传|注意保密|专人(?:保管|传递)|密码电报|阅后退回|不得扩散"
+    r"严禁外传|注意保密|专人(?:保管|传递)|密码电报|阅后退回|不得扩散|" + r"(?:本|该|此)[^,，。;；]{0,12}按\s*(?:绝密|机密|秘密)级?"
 )
+# the document handling itself as secret (“本预案按机密级管理”) is not a rule quoted about others
+_SELF = re.compile(r"(?:本|该|此)(?:文|件|通知|预案|方案|计划|报告|材料|纪要|清单|函|表)[^,，。;；]{0,8}按\s*(?:绝密|机密|秘密)")
 
 
 @dataclass(frozen=True)
@@ -68,11 +70,12 @@ class PassageSignals:
     rule: bool
     report: bool
     handling: bool
+    self_marked: bool = False
 
     @property
     def about(self) -> bool:
         """The passage defines, quotes a rule, reports or asks rather than discloses."""
-        return self.rule or self.report
+        return (self.rule or self.report) and not self.self_marked
 
 
 _CONTACT = re.compile(r"(?:电话|手机|传真|邮编|联系方式|qq|邮箱)[:：]?\s*[\d\-—()（）\s,，、]{5,}|\d{3,4}-\d{7,8}|1\d{2}-?\d{4}-?\d{4}")
@@ -96,6 +99,7 @@ def passage_signals(text: str) -> PassageSignals:
         rule=bool(_RULE.search(text)),
         report=bool(_REPORT.search(text)),
         handling=bool(_SECRET_HANDLING.search(text)),
+        self_marked=bool(_SELF.search(text)),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import os
+import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from dingmi.textview import TextView, make_view
 
 MATCH_THRESHOLD = 0.3    # an entry at or above this is a matter found (best macro-F1 on the training corpus)
 LEARNED_FROM = 0.02      # the learned scorer runs only where some entry is at least this close
+VETO_BELOW = 0.05        # a rule finding the learned scorer gives less than this is dropped (known entries)
+ADD_FROM = 0.7          # an entry the learned scorer gives at least this is a matter
 REVIEW_BELOW = 0.6       # confidence below this asks for review
 LOWERING_ROUNDS = 4      # how often lowering advice is re-checked and widened
 
@@ -63,6 +66,7 @@ class Decision:
     flags: list[str]
     source_level: str = ""
     source_period: str = ""
+    internal_by_model: bool = False  # 内部 from the document classifier: no 内部 entry matched
 
 
 class Engine:
@@ -99,8 +103,10 @@ class Engine:
         """Clean, normalise, read the header, split into passages, scan and score every entry."""
         view = make_view(text)
         norm = normalize(view.text)
-        header = parse_header(view.text, title)
         passages = split_passages(norm)
+        # the header is the first document's own: text pasted after its 落款 has its own dates and titles
+        first_end = next((p.start for p in passages if p.part > 0), len(norm))
+        header = parse_header(view.text[:first_end], title)
         signals = [passage_signals(p.text) for p in passages]
         disclose = [disclosure(s, p.heading) for s, p in zip(signals, passages)]
         title_norm = normalize(header.title)
@@ -123,9 +129,11 @@ class Engine:
             title_span, {k: sum(v) / len(v) for k, v in about.items() if v}, by_section,
         )
         matches = self.matcher.match(ctx)
-        meta = meta_score(norm)
-        signals_count, asked = secret_signals(norm)
-        source = strongest([m for m in source_markings(norm, header.marking_span) if not _about_at(m.start, passages, signals)])
+        # secret-like wording is read in the first document and outside passages that speak about secrecy
+        own = "\n".join(p.text for p, sig in zip(passages, signals) if p.part == 0 and not sig.about)
+        meta = meta_score(norm[:first_end])
+        signals_count, asked = secret_signals(own)
+        source = strongest([m for m in source_markings(norm, header.marking_span) if not _about_at(m.start, norm, passages, signals)])
         doc = DocFeatures(meta, signals_count, asked, source is not None, len(norm))
         if self.scorer is not None and wants_learned(matches):
             doc.p_secret, doc.p_internal = self.scorer.doc_probs(view.text)
@@ -133,7 +141,7 @@ class Engine:
         return Analysis(view, norm, header, passages, signals, state, ctx, matches, doc, source, unclear)
 
     def _decide(self, a: Analysis) -> Decision:
-        found = _matters(a.matches, self.scorer.threshold if self.scorer else None)
+        found = _matters(a.matches, self.scorer is not None)
         flags: list[str] = []
         level = max((m.level for m in found), key=rank, default="非密")
         period = ""
@@ -148,10 +156,16 @@ class Engine:
             decision.level, decision.period = a.source.level, a.source.period
             decision.source_level, decision.source_period = a.source.level, a.source.period
             flags.append("derived")
-        elif rank(level) < rank("秘密") and a.unclear and (a.doc.secret_words >= 2 or a.doc.asked_level):
+        elif (rank(level) < rank("秘密") and a.unclear and a.doc.meta < 3
+              and (a.doc.secret_words >= 2 or a.doc.asked_level)):
             decision.level = a.doc.asked_level or "秘密"  # 不明确事项: protect provisionally, report
             decision.period = ""
             flags.append("unclear_matter")
+        elif level == "非密" and self.scorer is not None and self.scorer.nlp is not None:
+            p_secret, p_internal = self.scorer.doc_probs(a.view.text)
+            if p_internal > max(p_secret, 1.0 - p_secret - p_internal):  # INTERNAL is the classifier's answer
+                decision.level = "内部"
+                decision.internal_by_model = True
         return decision
 
     def _explain(self, text: str, a: Analysis, d: Decision, ceiling: str | None, authority: str | None) -> Suggestion:
@@ -240,14 +254,19 @@ def wants_learned(matches: list[EntryMatch]) -> bool:
     return bool(matches) and matches[0].rule_score >= LEARNED_FROM
 
 
-def _matters(matches: list[EntryMatch], learned_threshold: float | None = None) -> list[EntryMatch]:
-    """The matters found. An entry counts when its best passage is at or above the threshold — the
-    learned scorer's P where it scored the entry, else the rule score. A passage instantiates one
-    matter, so where several entries claim the same best passage only the best-supported one counts
-    (最小化、精准化): a higher-level second matter needs its own disclosing passage."""
+def _matters(matches: list[EntryMatch], learned: bool = False) -> list[EntryMatch]:
+    """The matters found. An entry counts when its best passage reaches the rule threshold; with a
+    learned scorer, a rule finding it is nearly certain is wrong (P < VETO_BELOW) is dropped when the
+    scorer was trained on examples of that entry (an organisation's new entries are never vetoed), and
+    an entry it is confident about (P ≥ ADD_FROM) is added. A passage instantiates one matter, so where
+    several entries claim the same best passage only the best-supported one counts (最小化、精准化): a
+    higher-level second matter needs its own disclosing passage."""
     def found(m: EntryMatch) -> bool:
-        if learned_threshold is not None and m.prob is not None:
-            return m.prob >= learned_threshold
+        if learned and m.prob is not None:
+            if m.prob >= ADD_FROM:
+                return True
+            if m.vetoable and m.prob < VETO_BELOW:
+                return False
         return m.rule_score >= MATCH_THRESHOLD
 
     by_passage: dict[int, EntryMatch] = {}
@@ -308,8 +327,14 @@ def _scope_texts(passages: list[Passage], sections: dict[int, list[str]]) -> dic
             for k, v in sections.items()}
 
 
-def _about_at(pos: int, passages: list[Passage], signals: list[PassageSignals]) -> bool:
-    """Whether the passage at ``pos`` speaks about secrecy (a marking quoted as an example)."""
+_EXAMPLE_BEFORE = re.compile(r"(?:[“\"‘]|如|例如|比如|诸如|写成|写为|标为|标注为|标成|误标|标注|标明)\s*$")
+
+
+def _about_at(pos: int, norm: str, passages: list[Passage], signals: list[PassageSignals]) -> bool:
+    """Whether a marking at ``pos`` is quoted or given as an example, or sits in a passage that speaks
+    about secrecy, rather than marking a source this document forwards."""
+    if _EXAMPLE_BEFORE.search(norm[max(0, pos - 6) : pos]):
+        return True
     for p, sig in zip(passages, signals):
         if p.start <= pos < p.end:
             return sig.about
@@ -317,16 +342,22 @@ def _about_at(pos: int, passages: list[Passage], signals: list[PassageSignals]) 
 
 
 def _unclear_passages(passages: list[Passage], signals: list[PassageSignals]) -> list[Passage]:
-    """Concrete passages in a section whose wording handles them as secret (尚未公布、严格控制知悉范围…)."""
+    """Passages handled as secret: in a section whose wording protects its content (尚未公布、严格控制
+    知悉范围、按机密级管理…), the passages that state something concrete, or else the passage that
+    introduces the protected content (“…预案如下：储备库位于城北两处…”)."""
     handled = {p.section for p, sig in zip(passages, signals) if sig.handling and not sig.about}
-    return [p for p, sig in zip(passages, signals)
-            if p.section in handled and not p.heading and sig.concrete >= 0.5 and not sig.about and not sig.mention]
+    body = [(p, sig) for p, sig in zip(passages, signals)
+            if p.section in handled and not p.heading and not sig.about and not sig.mention and not sig.requirement]
+    concrete = [p for p, sig in body if sig.concrete >= 0.5]
+    return concrete or [p for p, sig in body if sig.concrete >= 0.2 or not sig.handling][:3]
 
 
 def raw_confidence(d: Decision) -> float:
     """Uncalibrated confidence from the deciding score and its margin (a bundle calibrates it)."""
     if "unclear_matter" in d.flags:
         return 0.3
+    if d.internal_by_model:
+        return 0.5
     if "derived" in d.flags:
         return 0.9
     top = d.matches[0].score if d.matches else 0.0

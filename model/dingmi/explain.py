@@ -58,6 +58,9 @@ def rationale(s: Suggestion, d: Decision, ceiling: str | None) -> str:
             )
         if len({m.level for m in d.found}) > 1:
             parts.append("文中含多个不同密级的事项，按其中最高密级确定。")
+    elif d.internal_by_model:
+        parts.append("未发现与已加载保密事项范围条目相符的涉密内容，但全文具有内部事项（工作秘密）的特征，建议标注“内部”，"
+                     "不作国家秘密标志；请定密责任人复核是否属本机关工作秘密。")
     else:
         parts.append("未发现与已加载保密事项范围条目相符的涉密内容，建议不作国家秘密标志（非密）；如有疑问请人工复核。")
     if "exceeds_authority" in s.flags:

@@ -84,12 +84,11 @@ class LearnedScorer:
     """Scores every candidate passage of every candidate entry; built by ``dingmi-train``."""
 
     def __init__(self, pair_model: Any, nlp: Any, calibrator: Any, learned_terms: dict[str, list[str]],
-                 threshold: float = 0.5, known_entries: frozenset[str] = frozenset()) -> None:
+                 known_entries: frozenset[str] = frozenset()) -> None:
         self.pair_model = pair_model
         self.nlp = nlp
         self.calibrator = calibrator
         self.learned_terms = learned_terms
-        self.threshold = threshold  # P(best passage discloses the entry) at which a matter is found
         self.known_entries = known_entries  # entries with training examples
 
     def doc_probs(self, text: str) -> tuple[float, float]:
@@ -114,7 +113,7 @@ class LearnedScorer:
         for m, pr in zip(matches, probs):
             m.prob = float(pr) * _best_pair(m).gate
             m.vetoable = m.entry_id in self.known_entries
-            m.score = m.prob
+            m.score = 0.5 * (m.rule_score + m.prob)
         matches.sort(key=lambda m: (-m.score, m.entry_id))
 
     def calibrate(self, raw: float) -> float:

@@ -184,6 +184,12 @@ class Matcher:
         candidates = set(weight_in)
         for i in list(weight_in):
             candidates.update(children.get(i, ()))
+        # coverage is read within the passage's own document: text pasted after it never changes it
+        part_keys: dict[int, set[str]] = defaultdict(set)
+        for i, ks in keys_in.items():
+            part_keys[ctx.passages[i].part] |= ks
+        part_cov = {part: sum(t.weight for t in matched if t.key in ks or t.key in title_keys) / total
+                    for part, ks in part_keys.items()}
         # the subject may be set anywhere in the section (a short notice names it once, then details it)
         sec_keys: dict[int, set[str]] = defaultdict(set)
         for i, ks in keys_in.items():
@@ -219,7 +225,7 @@ class Matcher:
             local = min(1.0, w / total)
             head = not p.head or bool(p.head & keys)
             in_sec = max(local, sec_share(ps))
-            subject = (0.45 * local + 0.25 * in_sec + 0.3 * coverage) * (1.0 if head else 0.45)
+            subject = (0.45 * local + 0.25 * in_sec + 0.3 * part_cov.get(ps.part, 0.0)) * (1.0 if head else 0.45)
             sec = ps.section
             if sec not in gates:
                 state = SectionState(ctx.sections.get(sec, ""), ctx.header, ctx.doc_state, forms_here)
@@ -242,6 +248,6 @@ class Matcher:
         evidence = sorted((ctx.passages[i] for i, s in scored.items() if s >= cut and s > 0), key=lambda x: x.start)
         keys = [t.key for t in sorted(matched, key=lambda t: -t.weight)]
         return EntryMatch(
-            p, score, coverage, best_w, title_w / total, g, keys, reasons, evidence, head_ok, require_ok, excluded,
+            p, score, part_cov.get(ctx.passages[best_i].part, coverage), best_w, title_w / total, g, keys, reasons, evidence, head_ok, require_ok, excluded,
             rule_score=score, disclosure=ctx.disclose[best_i], subject=best_sub, best=best_i, pairs=pairs,
         )

@@ -25,6 +25,7 @@ _HEADING = (
 _SENT = re.compile(r"[^。！？；!?;]+(?:[。！？；!?;]+|$)")
 _LEAD_IN = re.compile(r"(?:如下|以下|下列|列表|清单|明细|情况|内容|要求|安排)?[：:]\s*$")
 _DATE_LINE = re.compile(r"^\s*(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年\s*\S{1,3}\s*月\s*\S{1,4}\s*日\s*(?:印发)?\s*$")
+_CLOSING = re.compile(r"^(?:附件|抄送|印发|主题词|[（(]联系人|联系人|[（(]此件|此页无正文)")
 _NEW_DOC = re.compile(r"〔\s*\d{4}\s*〕|^关于|(?:通知|通报|公告|报告|请示|函|纪要|简报)$")
 _MAX_PASSAGE = 400  # longer sentences are cut into windows so one passage never spans a page
 
@@ -53,7 +54,7 @@ def split_passages(norm: str) -> list[Passage]:
     table_head: int | None = None
     section = part = preamble = 0
     pos = 0
-    after_date = False
+    after_date = 0
     for line_no, line in enumerate(norm.split("\n")):
         line_start, pos = pos, pos + len(line) + 1
         body = line.strip()
@@ -65,7 +66,11 @@ def split_passages(norm: str) -> list[Passage]:
             section += 1
             preamble = section
             stack, lead, table_head = [], None, None
-        after_date = bool(_DATE_LINE.match(body)) or (after_date and len(body) <= 4)
+            after_date = 0
+        elif _DATE_LINE.match(body):
+            after_date = 3  # a 落款 date: a new document may start within the next lines (organ, number, title)
+        elif after_date:
+            after_date = 0 if _CLOSING.match(body) else after_date - 1
         offset = line_start + (len(line) - len(line.lstrip()))
         level = _heading_level(body)
         if level is not None:

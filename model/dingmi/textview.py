@@ -21,6 +21,7 @@ _PAGE_LINE = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = "。！？；：!?;:"
+_DATE_LINE = re.compile(r"^\s*(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年\s*\S{1,3}\s*月\s*\S{1,4}\s*日\s*$")
 # a line that starts a new unit: indented paragraph, list item, bullet, heading, "label：" field
 _OPENERS = re.compile(
     r"^(?:\s|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|附件|第[一二三四五六七八九十百\d]+[章节条部]"
@@ -91,7 +92,7 @@ def _layout_drops(chars: str) -> set[int]:
                 pp, ps = prev
                 body = ps.rstrip()
                 if (body and len(body) >= 0.6 * width and body[-1] not in _SENTENCE_END and "\t" not in ps
-                        and s.strip() and not _OPENERS.match(s)):
+                        and s.strip() and not _OPENERS.match(s) and not _DATE_LINE.match(s)):
                     drop.add(pp + len(ps))  # the break after the previous line
             prev = (p, s)
     return drop
@@ -110,4 +111,5 @@ def _wrap_width(lines: list[str]) -> int:
     )
     if len(open_ended) < 3:
         return 0
-    return open_ended[int(0.8 * (len(open_ended) - 1))]
+    width = open_ended[int(0.8 * (len(open_ended) - 1))]
+    return width if width >= 15 else 0

@@ -19,7 +19,7 @@ from dingmi_training.evaluate import cross_domain
 from dingmi_training.review import export_review
 from dingmi_training.train import build
 
-SHARED_DEV = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev.jsonl"
+EVAL = Path(__file__).resolve().parents[2] / "corpus" / "eval"
 
 
 def test_held_out_domain_is_matched_from_its_catalog_file_alone(tiny_rows: list[dict[str, Any]]) -> None:
@@ -114,7 +114,7 @@ def test_first_use_builds_the_default_bundle_with_a_message(tmp_path: Path, tiny
     assert (tmp_path / "data" / "bundles" / "default" / "meta.json").is_file()
 
 
-@pytest.mark.skipif(not SHARED_DEV.exists(), reason="shared dev set not beside the checkout")
-def test_no_training_text_copies_the_dev_set() -> None:
-    dev = [json.loads(line) for line in SHARED_DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+@pytest.mark.parametrize("name", ["dev", "dev_realistic", "dev_unseen"])
+def test_no_training_text_copies_an_evaluation_set(name: str) -> None:
+    dev = [json.loads(line) for line in (EVAL / f"{name}.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     assert overlap_passages(load_examples(), dev) == []

@@ -142,12 +142,12 @@ def engines_for(rows: list[dict[str, Any]], catalog: Catalog, scorer: LearnedSco
 def build(rows: list[dict[str, Any]], catalog: Catalog, progress: Progress = _quiet,
           learned_terms: dict[str, list[str]] | None = None, seed: int = SEED,
           n_folds: int = FOLDS) -> tuple[LearnedScorer, dict[str, Any]]:
-    """Train the pair scorer; leave-one-domain-out predictions choose the threshold and fit the calibrator."""
+    """Train the entry scorer; leave-one-domain-out predictions fit the confidence calibrator."""
     learned_terms = learned_terms or {}
     known = frozenset(e for r in rows for e in r.get("expected_entries") or [])
     base = LearnedScorer(None, None, None, learned_terms, known_entries=known)
     engine_of = engines_for(rows, catalog, base)
-    progress("候选段落特征", 1, 4)
+    progress("候选段落特征", 1, 5)
     analyses = [engine_of(r).analyse(r["text"], r.get("title", "")) for r in rows]
     data = pair_data(analyses, rows, base)
     catalog_of = {e.id: e for e in catalog.entries}
@@ -155,7 +155,7 @@ def build(rows: list[dict[str, Any]], catalog: Catalog, progress: Progress = _qu
     names = sorted(set(groups))
 
     # leave-one-domain-out: every document scored by a model that never saw its domain
-    progress("留一领域交叉验证", 2, 4)
+    progress("留一领域交叉验证", 2, 5)
     oof: list[Any] = [None] * len(rows)
     for g in names:
         keep = [j for j, i in enumerate(data.doc_index) if groups[i] != g]
@@ -168,26 +168,23 @@ def build(rows: list[dict[str, Any]], catalog: Catalog, progress: Progress = _qu
                     m.prob, m.score, m.evidence = None, m.rule_score, list(m.evidence)
                 scorer_g.rescore(a.matches, a.ctx)
                 oof[i] = (scorer_g, a)
-    threshold, best = 0.5, -1.0
-    for t in np.arange(0.05, 0.81, 0.05):
-        f1 = _macro_f1(rows, [_oof_decision(engine_of(r), sc, a, float(t)).level for r, (sc, a) in zip(rows, oof)])
-        if f1 > best + 1e-9:
-            threshold, best = float(t), f1
-    decisions = [_oof_decision(engine_of(r), sc, a, threshold) for r, (sc, a) in zip(rows, oof)]
+    decisions = [_oof_decision(engine_of(r), sc, a) for r, (sc, a) in zip(rows, oof)]
+    best = _macro_f1(rows, [d.level for d in decisions])
     raw_conf = np.array([raw_confidence(d) for d in decisions])
     correct = np.array([float(d.level == r["expected_level"]) for d, r in zip(decisions, rows)])
-    progress("校准", 3, 4)
+    progress("校准", 3, 5)
     calibrator = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw_conf, correct)
-    progress("段落评分模型", 4, 4)
+    progress("段落评分模型", 4, 5)
     pair_model = fit_pair_model(data, seed)
+    progress("文档分类器（内部事项）", 5, 5)
+    nlp = train_textcat(rows, sorted(load_lexicon()), seed=seed)
     per_group = {g: float(np.mean([c for c, gg in zip(correct, groups) if gg == g])) for g in names}
-    cv = {"lodo_level_accuracy": float(correct.mean()), "lodo_macro_f1": best, "threshold": threshold,
+    cv = {"lodo_level_accuracy": float(correct.mean()), "lodo_macro_f1": best,
           "pairs": len(data.y), "positive_pairs": int(sum(data.y)), "per_domain_accuracy": per_group}
-    return LearnedScorer(pair_model, None, calibrator, learned_terms, threshold, known), cv
+    return LearnedScorer(pair_model, nlp, calibrator, learned_terms, known_entries=known), cv
 
 
-def _oof_decision(engine: Engine, scorer: LearnedScorer, a: Any, threshold: float) -> Any:
-    scorer.threshold = threshold
+def _oof_decision(engine: Engine, scorer: LearnedScorer, a: Any) -> Any:
     engine.scorer = scorer
     return engine._decide(a)
 
@@ -204,7 +201,7 @@ def save(scorer: LearnedScorer, out: Path, meta: dict[str, Any]) -> dict[str, An
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     joblib.dump({"pair_model": scorer.pair_model, "calibrator": scorer.calibrator,
-                 "learned_terms": scorer.learned_terms, "threshold": scorer.threshold,
+                 "learned_terms": scorer.learned_terms,
                  "known_entries": sorted(scorer.known_entries)}, tmp / "pair_model.joblib")
     if scorer.nlp is not None:
         scorer.nlp.to_disk(tmp / "nlp")
