@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,11 @@ def test_scan_reads_ofd_doc_wps_and_refuses_scans_without_ocr(tmp_path: Path, en
         assert [e["text"] for e in row["evidence"]] == [e["text"] for e in typed["evidence"]]
     assert rows["扫描.png"]["code"] == "DM125" and "需要OCR" in rows["扫描.png"]["error"]  # not DM111 unsupported
     assert rows["坏.ofd"]["code"] == "DM122"
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    chart = re.search(r'aria-label="按文件格式统计">(.*?)</svg>', report)
+    assert chart, "the report has no chart by format"
+    bars = dict(re.findall(r"<title>([^<]*)</title>[^<]*</text><rect[^>]*/><text[^>]*>(\d+)</text>", chart.group(1)))
+    assert bars == {"ofd": "2", "doc": "1", "wps": "1", "png": "1"}  # the broken .ofd counts by its suffix
 
 
 @pytest.mark.skipif(not HAS_OCR, reason="the ocr extra is not installed")

@@ -47,6 +47,15 @@ def _label_px(text: str) -> int:
     return sum(12 if ord(ch) > 0x2E7F else 7 for ch in text)
 
 
+def file_format(row: dict[str, Any]) -> str:
+    """A row's format: as read (``text_source``, OCR marked), else the file's suffix."""
+    source = row.get("text_source")
+    if isinstance(source, dict) and source.get("format"):
+        return f"{source['format']}（OCR）" if source.get("ocr") else str(source["format"])
+    name = str(row.get("path", "")).rsplit("!", 1)[-1].rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[-1].lower() if "." in name else "（无扩展名）"
+
+
 def bar_chart(items: list[tuple[str, int]], colors: dict[str, str] | None = None, *, width: int = 720,
               label_width: int | None = None, title: str = "") -> str:
     """A horizontal bar chart as inline SVG; labels are escaped, shortened and never clipped."""
@@ -101,6 +110,7 @@ class ReportBuilder:
     by_domain: Counter[str] = field(default_factory=Counter)
     by_entry: Counter[str] = field(default_factory=Counter)
     by_code: Counter[str] = field(default_factory=Counter)
+    by_format: Counter[str] = field(default_factory=Counter)
     by_status: Counter[str] = field(default_factory=Counter)
     under: list[tuple[int, str, str, str]] = field(default_factory=list)
     over: list[tuple[int, str, str, str]] = field(default_factory=list)
@@ -116,6 +126,7 @@ class ReportBuilder:
         if row.get("sha256"):  # bytes actually read: refused entries (bombs) count nothing
             self.bytes += int(row.get("size") or 0)
         existing = str(row.get("existing_marking") or "")
+        self.by_format[file_format(row)] += 1
         if row.get("code"):
             self.by_code[str(row["code"])] += 1
             self.errors.append((index, path, str(row["code"]), str(row.get("error", ""))))
@@ -214,7 +225,8 @@ class ReportBuilder:
         return "".join(out)
 
     def _scan_sections(self) -> str:
-        out = ["<h2>按建议密级统计</h2>"]
+        out = ["<h2>按文件格式统计</h2>", bar_chart(self.by_format.most_common(), title="按文件格式统计"),
+               "<h2>按建议密级统计</h2>"]
         order = [lv for lv in reversed(LEVELS)]
         out.append(bar_chart([(lv, self.by_level.get(lv, 0)) for lv in order], _LEVEL_COLORS, title="按密级统计"))
         out.append("<h2>按领域统计</h2>")
