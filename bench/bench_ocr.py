@@ -27,7 +27,8 @@ from dingmi.reader import extract_bytes  # noqa: E402
 
 
 def _documents(count: int) -> list[list[str]]:
-    docs = [[p for p in (ROOT / "corpus/samples/sample_notice.txt").read_text(encoding="utf-8").splitlines() if p.strip()]]
+    sample = (ROOT / "corpus/samples/sample_notice.txt").read_text(encoding="utf-8")
+    docs = [[p for p in sample.splitlines() if p.strip()]]
     dev = ROOT.parent / "shared/eval/dev.jsonl"
     if not dev.exists():
         dev = Path("/work/shared/eval/dev.jsonl")

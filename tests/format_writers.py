@@ -44,7 +44,8 @@ def _text_objects(lines: list[str], per_char: bool, shuffle: int | None, start_i
                 x = 27.0 + col * size
                 objects.append(
                     f'<ofd:TextObject ID="{oid}" Boundary="{x:.2f} {y - size:.2f} {size} {size * 1.3:.2f}" Font="3" '
-                    f'Size="{size}"><ofd:FillColor Value="0 0 0"/><ofd:TextCode X="0" Y="{size}">{_esc(ch)}</ofd:TextCode>'
+                    f'Size="{size}"><ofd:FillColor Value="0 0 0"/>'
+                    f'<ofd:TextCode X="0" Y="{size}">{_esc(ch)}</ofd:TextCode>'
                     "</ofd:TextObject>"
                 )
                 oid += 1
@@ -100,7 +101,8 @@ def ofd_bytes(pages: list[OfdPage], templates: dict[str, list[str]] | None = Non
         members[f"Doc_0/Pages/Page_{i}/Content.xml"] = _content(objects, page.template).encode()
         page_refs.append(f'<ofd:Page ID="{i + 1}" BaseLoc="Pages/Page_{i}/Content.xml"/>')
     for tid, lines in (templates or {}).items():
-        members[f"Doc_0/Tpls/Tpl_{tid}/Content.xml"] = _content(_text_objects(lines, False, None, 9000, top=15.0)).encode()
+        objects = _text_objects(lines, False, None, 9000, top=15.0)
+        members[f"Doc_0/Tpls/Tpl_{tid}/Content.xml"] = _content(objects).encode()
     res_ref = ""
     if media:
         members["Doc_0/DocumentRes.xml"] = (
@@ -110,7 +112,8 @@ def ofd_bytes(pages: list[OfdPage], templates: dict[str, list[str]] | None = Non
         res_ref = "<ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes>"
     members["Doc_0/Document.xml"] = (
         f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document xmlns:ofd="{NS}"><ofd:CommonData>'
-        "<ofd:MaxUnitID>99999</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea>"
+        "<ofd:MaxUnitID>99999</ofd:MaxUnitID>"
+        "<ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea>"
         f"{res_ref}{tpl_xml}</ofd:CommonData><ofd:Pages>{''.join(page_refs)}</ofd:Pages></ofd:Document>"
     ).encode()
     members.update(parts or {})
@@ -204,7 +207,8 @@ def word97_bytes(pieces: list[tuple[str, bool]], *, main_chars: int | None = Non
     for text, _ in pieces:
         cps.append(cps[-1] + len(text))
     plc = struct.pack(f"<{len(cps)}I", *cps) + b"".join(struct.pack("<HIH", 0, fc, 0) for fc in fcs)
-    clx = (b"\x01" + struct.pack("<h", 3) + b"\x00\x00\x00" if prc else b"") + b"\x02" + struct.pack("<I", len(plc)) + plc
+    prc_bytes = b"\x01" + struct.pack("<h", 3) + b"\x00\x00\x00" if prc else b""  # one Prc with 3 bytes of grpprl
+    clx = prc_bytes + b"\x02" + struct.pack("<I", len(plc)) + plc
     flags = (0x0200 if table == "1Table" else 0) | (0x0100 if encrypted else 0)
     fib = bytearray(900)
     struct.pack_into("<HHHHHH", fib, 0, 0xA5EC, nfib, 0, 0x0804, 0, flags)

@@ -61,8 +61,11 @@ def test_ofd_template_text_is_merged_by_position() -> None:
 
 
 def test_ofd_gap_between_runs_on_one_line_is_a_space() -> None:
-    line = '<ofd:TextObject ID="1" Boundary="20 30 20 8" Size="5"><ofd:TextCode X="0" Y="5">份号</ofd:TextCode></ofd:TextObject>'
-    far = '<ofd:TextObject ID="2" Boundary="150 30 30 8" Size="5"><ofd:TextCode X="0" Y="5">000123</ofd:TextCode></ofd:TextObject>'
+    def obj(oid: int, box: str, text: str) -> str:
+        return (f'<ofd:TextObject ID="{oid}" Boundary="{box}" Size="5">'
+                f'<ofd:TextCode X="0" Y="5">{text}</ofd:TextCode></ofd:TextObject>')
+
+    line, far = obj(1, "20 30 20 8", "份号"), obj(2, "150 30 30 8", "000123")
     page = (f'<ofd:Page xmlns:ofd="{NS}"><ofd:Content><ofd:Layer ID="9"><ofd:PageBlock ID="3">{far}{line}'
             "</ofd:PageBlock></ofd:Layer></ofd:Content></ofd:Page>")
     data = ofd_bytes([OfdPage(["x"])], parts={"Doc_0/Pages/Page_0/Content.xml": page.encode()})
@@ -72,7 +75,8 @@ def test_ofd_gap_between_runs_on_one_line_is_a_space() -> None:
 def test_ofd_absolute_references_and_backslashes() -> None:
     document = ofd_bytes([OfdPage(["第一页"])])
     with zipfile.ZipFile(io.BytesIO(document)) as archive:
-        xml = archive.read("Doc_0/Document.xml").decode().replace('BaseLoc="Pages/Page_0', 'BaseLoc="/Doc_0\\Pages/Page_0')
+        xml = archive.read("Doc_0/Document.xml").decode()
+    xml = xml.replace('BaseLoc="Pages/Page_0', 'BaseLoc="/Doc_0\\Pages/Page_0')
     data = ofd_bytes([OfdPage(["第一页"])], parts={"Doc_0/Document.xml": xml.encode()})
     assert read_bytes(data, "a.ofd") == "第一页"
 

@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("rapidocr_onnxruntime", reason="the ocr extra is not installed (pip install -e '.[ocr]')")
 
@@ -206,3 +208,28 @@ def test_throughput_is_measured() -> None:
     elapsed = time.perf_counter() - start
     print(f"OCR: {1 / elapsed:.2f} pages/s (A4, 150 dpi, 11 lines)")
     assert elapsed < 60
+
+
+def test_pdf_page_image_that_cannot_be_decoded() -> None:
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
+
+    reader = PdfReader(io.BytesIO(_scanned_pdf([PAGE_2])))
+    writer = PdfWriter(clone_from=reader)
+    for obj in writer.pages[0]["/Resources"]["/XObject"].values():
+        image = obj.get_object()
+        image[NameObject("/Filter")] = NameObject("/JBIG2Decode")  # a codec pypdf cannot decode here
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(ReadError) as excinfo:
+        extract_bytes(buffer.getvalue(), "jbig2.pdf", ocr=True)
+    assert excinfo.value.code == "DM127"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=400), st.sampled_from(["x.png", "x.jpg", "x.tif", "x.bmp"]))
+def test_any_image_bytes_give_text_or_read_error(data: bytes, name: str) -> None:
+    try:
+        extract_bytes(data, name, ocr=True)
+    except ReadError as exc:
+        assert exc.code in ("DM112", "DM127")

@@ -84,7 +84,8 @@ def test_scan_and_declass_cli_accept_ocr(tmp_path: Path, monkeypatch: pytest.Mon
     _archive(tmp_path / "a")
     monkeypatch.setattr(ocr, "available", lambda: False)
     for args in (["scan"], ["declass", "--as-of", "2026-11-30"]):
-        result = CliRunner().invoke(app, [*args, str(tmp_path / "a"), "--out", str(tmp_path / "o"), "--no-model", "--ocr"])
+        argv = [*args, str(tmp_path / "a"), "--out", str(tmp_path / "o"), "--no-model", "--ocr"]
+        result = CliRunner().invoke(app, argv)
         assert result.exit_code == 2 and "DM126" in result.output and "ocr" in result.output
     assert not (tmp_path / "o" / "results.jsonl").exists()
 
@@ -169,7 +170,8 @@ def _web_check(tmp_path: Path, engine: Any, name: str, data: bytes, **settings: 
         client.post("/login", data={"csrf": csrf.search(login.text).group(1), "username": "起草人",
                                     "password": "Secret-pass-2026", "next": "/"})
         page = client.get("/check")
-        r = client.post("/check", data={"csrf": csrf.search(page.text).group(1), "text": ""}, files={"file": (name, data)})
+        form = {"csrf": csrf.search(page.text).group(1), "text": ""}
+        r = client.post("/check", data=form, files={"file": (name, data)})
         assert r.status_code == 200, r.text[:500]
         return r.text
     finally:

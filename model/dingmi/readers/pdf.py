@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from dingmi import ocr
 from dingmi.errors import ReadError
-from dingmi.readers.image import recognize_all
+from dingmi.readers.image import broken_image, recognize_all
 from dingmi.readers.pdfbounds import check_pdf_work
 from dingmi.readers.source import Extracted, TextSource
 
@@ -106,6 +106,10 @@ def _images(resources: Any, depth: int) -> Iterator[Image]:
         subtype = obj.get("/Subtype")
         if subtype == "/Image":
             ocr.check_pixels(int(obj.get("/Width", 0)), int(obj.get("/Height", 0)))
-            yield obj.decode_as_image()
+            try:
+                image = obj.decode_as_image()
+            except Exception:  # noqa: BLE001 - unsupported filters (JBIG2 ...), broken streams
+                raise broken_image("（PDF中的页面图像无法解码）") from None
+            yield image
         elif subtype == "/Form":
             yield from _images(obj.get("/Resources"), depth + 1)
