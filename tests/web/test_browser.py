@@ -125,6 +125,8 @@ def _flow(pages: Pages, base: str, wa: Any) -> None:
     drafter.get_by_role("button", name="检查", exact=True).click()
     drafter.wait_for_selector("#marking-preview")
     assert drafter.locator("#marking-preview").inner_text().strip().startswith("机密★")
+    drafter.wait_for_function("document.activeElement && document.activeElement.id === 'result'")
+    assert drafter.evaluate("document.getElementById('result').getBoundingClientRect().top") < 100  # scrolled to it
     assert drafter.locator("#suggested-level").inner_text() == "机密"
     first = drafter.locator("mark#ev-1 a")
     assert "试卷" in first.inner_text() and first.get_attribute("href") == "#entry-edu-06"

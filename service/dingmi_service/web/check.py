@@ -45,21 +45,26 @@ def digest(text: str) -> str:
 
 class _Expiring:
     """A small per-process store of keyed items that expire (uploads between check and submit,
-    used submission tokens)."""
+    used submission tokens), bounded in count and in bytes."""
 
-    def __init__(self, ttl: float, max_items: int) -> None:
+    def __init__(self, ttl: float, max_items: int, max_bytes: int = 0) -> None:
         self.ttl = ttl
         self.max_items = max_items
-        self.items: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.items: OrderedDict[str, tuple[float, Any, int]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def put(self, key: str, value: Any) -> None:
+    def put(self, key: str, value: Any, size: int = 0) -> None:
         with self.lock:
-            self.items[key] = (time.monotonic(), value)
+            self.items[key] = (time.monotonic(), value, size)
+            self.bytes += size
             while self.items and (
-                len(self.items) > self.max_items or next(iter(self.items.values()))[0] < time.monotonic() - self.ttl
+                len(self.items) > self.max_items
+                or (self.max_bytes and self.bytes > self.max_bytes)
+                or next(iter(self.items.values()))[0] < time.monotonic() - self.ttl
             ):
-                self.items.popitem(last=False)
+                self.bytes -= self.items.popitem(last=False)[1][2]
 
     def get(self, key: str) -> Any:
         with self.lock:
@@ -71,7 +76,7 @@ def _stores(request: Request) -> tuple[_Expiring, _Expiring]:
     """(uploads kept between check and submit for 30 minutes, used submission tokens for 8 hours)."""
     state = request.app.state
     if getattr(state, "web_check_stores", None) is None:
-        state.web_check_stores = (_Expiring(1800.0, 64), _Expiring(8 * 3600.0, 20000))
+        state.web_check_stores = (_Expiring(1800.0, 64, 64 * 1024 * 1024), _Expiring(8 * 3600.0, 20000))
     return state.web_check_stores  # type: ignore[no-any-return]
 
 
@@ -182,7 +187,7 @@ async def check(request: Request) -> Response:
     upload = None
     if sub.data is not None and filename:
         key = secrets.token_urlsafe(18)
-        _stores(request)[0].put(key, (user.id, sub.data, filename, digest(text)))
+        _stores(request)[0].put(key, (user.id, sub.data, filename, digest(text)), size=len(sub.data))
         upload = (key, filename)
     return await _checked(request, user, text, title, upload, source=source)
 
