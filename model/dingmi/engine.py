@@ -32,6 +32,7 @@ from dingmi.textview import TextView, make_view
 
 MATCH_THRESHOLD = 0.3    # an entry at or above this is a matter found (best macro-F1 on the training corpus)
 LEARNED_FROM = 0.02      # the learned scorer runs only where some entry is at least this close
+STRONG_OTHER = 0.6       # a higher-level matter beside the best one counts only from this score
 VETO_BELOW = 0.05        # a rule finding the learned scorer gives less than this is dropped (known entries)
 ADD_FROM = 0.7          # an entry the learned scorer gives at least this is a matter
 REVIEW_BELOW = 0.6       # confidence below this asks for review
@@ -272,7 +273,11 @@ def _matters(matches: list[EntryMatch], learned: bool = False) -> list[EntryMatc
     by_passage: dict[int, EntryMatch] = {}
     for m in sorted((m for m in matches if found(m)), key=lambda m: (-m.score, m.entry_id)):
         by_passage.setdefault(m.best, m)
-    return sorted(by_passage.values(), key=lambda m: (-m.score, m.entry_id))
+    out = sorted(by_passage.values(), key=lambda m: (-m.score, m.entry_id))
+    if out:  # a weak higher-level matter beside the best-supported one does not raise the level
+        best = out[0]
+        out = [m for m in out if rank(m.level) <= rank(best.level) or m.score >= max(STRONG_OTHER, 0.75 * best.score)]
+    return out
 
 
 def _evidence(text: str, a: Analysis, d: Decision) -> list[Evidence]:
