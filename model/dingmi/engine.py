@@ -142,7 +142,7 @@ class Engine:
         return Analysis(view, norm, header, passages, signals, state, ctx, matches, doc, source, unclear)
 
     def _decide(self, a: Analysis) -> Decision:
-        found = _matters(a.matches, self.scorer is not None)
+        found = _matters(a.matches, [p.part for p in a.passages], self.scorer is not None)
         flags: list[str] = []
         level = max((m.level for m in found), key=rank, default="非密")
         period = ""
@@ -255,7 +255,7 @@ def wants_learned(matches: list[EntryMatch]) -> bool:
     return bool(matches) and matches[0].rule_score >= LEARNED_FROM
 
 
-def _matters(matches: list[EntryMatch], learned: bool = False) -> list[EntryMatch]:
+def _matters(matches: list[EntryMatch], parts: list[int], learned: bool = False) -> list[EntryMatch]:
     """The matters found. An entry counts when its best passage reaches the rule threshold; with a
     learned scorer, a rule finding it is nearly certain is wrong (P < VETO_BELOW) is dropped when the
     scorer was trained on examples of that entry (an organisation's new entries are never vetoed), and
@@ -274,10 +274,12 @@ def _matters(matches: list[EntryMatch], learned: bool = False) -> list[EntryMatc
     for m in sorted((m for m in matches if found(m)), key=lambda m: (-m.score, m.entry_id)):
         by_passage.setdefault(m.best, m)
     out = sorted(by_passage.values(), key=lambda m: (-m.score, m.entry_id))
-    if out:  # a weak higher-level matter beside the best-supported one does not raise the level
-        best = out[0]
-        out = [m for m in out if rank(m.level) <= rank(best.level) or m.score >= max(STRONG_OTHER, 0.75 * best.score)]
-    return out
+    # within one document, a weak higher-level matter beside the best-supported one does not raise the level
+    best: dict[int, EntryMatch] = {}
+    for m in out:
+        best.setdefault(parts[m.best], m)
+    return [m for m in out if rank(m.level) <= rank(best[parts[m.best]].level)
+            or m.score >= max(STRONG_OTHER, 0.75 * best[parts[m.best]].score)]
 
 
 def _evidence(text: str, a: Analysis, d: Decision) -> list[Evidence]:
