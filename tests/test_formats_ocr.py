@@ -233,3 +233,18 @@ def test_any_image_bytes_give_text_or_read_error(data: bytes, name: str) -> None
         extract_bytes(data, name, ocr=True)
     except ReadError as exc:
         assert exc.code in ("DM112", "DM127")
+
+
+def test_blurred_scan_has_low_confidence_and_asks_for_review() -> None:
+    from PIL import ImageFilter
+
+    from dingmi.reader import annotate
+
+    sharp = extract_bytes(png_bytes(page_image(PAGE_1, size=18)), "sharp.png", ocr=True)
+    blurred_image = page_image(PAGE_1, size=18).filter(ImageFilter.GaussianBlur(2.6))  # type: ignore[attr-defined]
+    blurred = extract_bytes(png_bytes(blurred_image), "blurred.png", ocr=True)
+    truth = "\n".join(PAGE_1)
+    assert accuracy(blurred.text, truth) < accuracy(sharp.text, truth)
+    assert (blurred.source.ocr_confidence or 0) < 0.9 <= (sharp.source.ocr_confidence or 0)
+    assert annotate({"flags": []}, blurred)["flags"] == ["ocr", "needs_review"]
+    assert annotate({"flags": []}, sharp)["flags"] == ["ocr"]
