@@ -21,7 +21,7 @@ def test_bundle_records_versions_catalog_data_and_checksums(tiny_bundle: Path) -
     assert meta["catalog"]["version"].startswith("reference@") and len(meta["catalog"]["sha256"]) == 64
     assert len(meta["training_data"]["sha256"]) == 64
     assert "pair_model.joblib" in meta["files"] and any(f.startswith("nlp/") for f in meta["files"])
-    assert 0.0 <= meta["metrics"]["cross_validation"]["oof_level_accuracy"] <= 1.0
+    assert 0.0 <= meta["metrics"]["cross_validation"]["lodo_level_accuracy"] <= 1.0
 
 
 def test_engine_with_bundle_reports_model_and_catalog(tiny_bundle: Path) -> None:
@@ -117,7 +117,7 @@ def test_learned_layer_never_vetoes_an_entry_it_has_no_examples_of(tiny_bundle: 
     engine = load_engine([org], tiny_bundle)
     assert "rw-01" not in engine.scorer.known_entries and "edu-06" in engine.scorer.known_entries
     a = engine.analyse(RAIL_DOC)
-    engine.scorer.rescore(a.matches, a.norm, a.state, a.doc)
+    engine.scorer.rescore(a.matches, a.ctx)
     rail = next(m for m in a.matches if m.entry_id == "rw-01")
     assert rail.prob is not None and not rail.vetoable
     assert engine.suggest(RAIL_DOC).level == "机密"
