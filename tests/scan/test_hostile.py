@@ -270,3 +270,27 @@ def test_declass_takes_the_signature_date_not_the_attachments(tmp_path):
     assert unsigned["issue_date"] == "" and unsigned["expiry_date"] == ""
     assert "condition" in [unsigned["declass_status"], *unsigned["declass_also"]]  # checked by hand, never guessed
     assert "未找到成文日期" in unsigned["declass_reason"]
+
+
+def test_when_chart_labels_are_long_then_none_is_clipped():
+    import re
+
+    from dingmi.scan.declass import STATUS_LABELS
+    from dingmi.scan.report_html import bar_chart
+
+    svg = bar_chart([(label, 3) for label in STATUS_LABELS.values()], title="按审查结论统计")
+    width = int(re.search(r'width="(\d+)"', svg).group(1))
+    for x, label in re.findall(r'<text x="(\d+)" y="\d+" text-anchor="end"><title>[^<]*</title>([^<]*)</text>', svg):
+        cjk = sum(1 for ch in label if ord(ch) > 0x2E7F)
+        assert int(x) - (12 * cjk + 7 * (len(label) - cjk)) >= 0, label  # the label starts inside the picture
+    assert width >= 300
+
+
+def test_when_a_broken_pdf_is_scanned_then_pypdf_prints_nothing(tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> trailing garbage, no EOF marker")
+    proc = subprocess.run([sys.executable, "-m", "dingmi", "scan", str(root), "--out", str(tmp_path / "o"),
+                           "--workers", "1", "--no-model"], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0 and codes(tmp_path / "o") == {"broken.pdf": "DM119"}
+    assert "EOF" not in proc.stderr and "pypdf" not in proc.stderr

@@ -7,6 +7,7 @@ its batch finishes. Only a bounded window of batches is in flight at a time.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Iterable
 from itertools import islice
@@ -35,12 +36,16 @@ def run_local(batches: Iterable[list[Source]], config: WorkerConfig, workers: in
 
 
 def run_dask(batches: Iterable[list[Source]], config: WorkerConfig, workers: int, scheduler: str | None,
-             on_outcome: OnOutcome, on_ready: Callable[[], None] = lambda: None) -> None:
+             on_outcome: OnOutcome, on_ready: Callable[[], None] = lambda: None, *,
+             file_timeout: float | None = None) -> None:
     """Run on a Dask cluster at ``scheduler``, or on a LocalCluster of ``workers`` processes.
 
     Workers must see the scanned files at the same path and have dingmi installed; each
-    worker process loads the engine once, on its first batch.
+    worker process loads the engine once, on its first batch. A Dask worker is not killed for a
+    slow file: the file is interrupted inside the worker (:mod:`dingmi.scan.deadline`).
     """
+    if file_timeout is not None:
+        config = dataclasses.replace(config, file_timeout=file_timeout)
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:

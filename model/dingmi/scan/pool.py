@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from dingmi.scan.walk import INTERNAL, TIMEOUT, Source
-from dingmi.scan.worker import Outcome, WorkerConfig, error_outcome, init_worker, ready, run_batch
+from dingmi.scan.walk import INTERNAL, Source
+from dingmi.scan.worker import Outcome, WorkerConfig, error_outcome, init_worker, ready, run_batch, timeout_outcome
 
 __all__ = ["BackendError", "run_pool"]
 
@@ -39,13 +39,6 @@ class BackendError(Exception):
 def crash_outcome(source: Source) -> Outcome:
     """The error row of a file whose worker died on it."""
     return error_outcome(source.path, source.size, source.mtime_ns, "", INTERNAL, _CRASH_REASON)
-
-
-def timeout_outcome(source: Source, seconds: float) -> Outcome:
-    """The error row of a file that exceeded its time budget."""
-    return error_outcome(source.path, source.size, source.mtime_ns, "", TIMEOUT,
-                         f"处理时间超过{seconds:g}秒上限（--file-timeout），已中止；文件可能是恶意构造的，"
-                         "或用更大的 --file-timeout 重新扫描")
 
 
 def _worker_main(conn: Connection, config: WorkerConfig, task: Task, parent_pid: int) -> None:

@@ -259,7 +259,7 @@ def _execute(db: StateDB, pending: list[Source], config: WorkerConfig, options: 
 
     try:
         if options.engine == "dask":
-            run_dask(work, config, workers, options.scheduler, on_outcome, on_ready)
+            run_dask(work, config, workers, options.scheduler, on_outcome, on_ready, file_timeout=options.file_timeout)
         else:
             run_local(work, config, workers, on_outcome, on_ready=on_ready, file_timeout=options.file_timeout,
                       on_tick=on_tick)

@@ -23,8 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 from dingmi.errors import DingmiError, ReadError
 from dingmi.reader import annotate, extract_bytes
+from dingmi.scan.deadline import FileTimeout, call_with_deadline
 from dingmi.scan.walk import (
     INTERNAL,
+    TIMEOUT,
     ArchiveCache,
     Limits,
     Rejected,
@@ -50,6 +52,7 @@ class WorkerConfig:
     limits: Limits = field(default_factory=Limits)
     bundle: str | None = None  # model bundle directory; None = rules only
     root: str = ""  # real path of the scanned root: nothing outside it is ever opened
+    file_timeout: float | None = None  # in-process budget per file (Dask); the local pool kills workers instead
     ocr: bool = False  # recognise images and scanned pages (the ocr extra)
 
 
@@ -188,6 +191,9 @@ def _watch_parent(parent: int) -> None:
 def init_worker(config: WorkerConfig, parent_pid: int | None = None) -> None:
     """Pool initializer: load the engine once, leave Ctrl-C to the parent, watch the parent process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # pypdf logs repairs of malformed files ("EOF marker not found") without the file name; the
+    # error row's code and Chinese reason say what matters
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     _POOL_CONFIG[:] = [config]
     try:
         _state(config)
@@ -204,6 +210,7 @@ def ready() -> str:
 
 def start_check(config: WorkerConfig) -> str:
     """Load the engines of ``config`` in this process; "" when done, else why not (for Dask workers)."""
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     try:
         _state(config)
     except Exception as exc:  # noqa: BLE001 - reported as one line, not a traceback
@@ -211,10 +218,28 @@ def start_check(config: WorkerConfig) -> str:
     return ""
 
 
+def timeout_outcome(source: Source, seconds: float) -> Outcome:
+    """The error row of a file that exceeded its time budget."""
+    return error_outcome(source.path, source.size, source.mtime_ns, "", TIMEOUT,
+                         f"处理时间超过{seconds:g}秒上限（--file-timeout），已中止；文件可能是恶意构造的，"
+                         "或用更大的 --file-timeout 重新扫描")
+
+
 def run_batch_with(config: WorkerConfig, sources: list[Source]) -> list[Outcome]:
     """Process a batch with the engines of ``config`` (loaded once per process)."""
     state = _state(config)
-    return [process(s, config, state.engine, state.previous, state.cache) for s in sources]
+    outcomes = []
+    for s in sources:
+        if config.file_timeout is None:
+            outcomes.append(process(s, config, state.engine, state.previous, state.cache))
+            continue
+        try:
+            outcomes.append(call_with_deadline(lambda s=s: process(s, config, state.engine, state.previous,  # type: ignore[misc]
+                                                                        state.cache), config.file_timeout))
+        except FileTimeout:
+            log.warning("%s exceeded %ss", s.path, config.file_timeout)
+            outcomes.append(timeout_outcome(s, config.file_timeout))
+    return outcomes
 
 
 def run_batch(sources: list[Source]) -> list[Outcome]:
