@@ -98,6 +98,7 @@ class DocContext:
     title_span: tuple[int, int] | None
     about_share: dict[int, float]  # section → share of its body passages that speak about secrecy
     by_section: dict[int, list[int]]  # section → its non-heading passages
+    states: dict[int, SectionState] = field(default_factory=dict)  # section → its qualifier signals (lazy)
 
 
 class Matcher:
@@ -173,6 +174,7 @@ class Matcher:
                forms: dict[str, list[int]], children: dict[int, list[int]], ctx: DocContext) -> EntryMatch | None:
         total = p.total_weight
         matched = [t for t in p.terms if t.key in key_pass or t.key in key_in_title]
+        weight = {t.key: t.weight for t in matched}
         weight_in: dict[int, float] = defaultdict(float)
         keys_in: dict[int, set[str]] = defaultdict(set)
         for t in matched:
@@ -188,16 +190,20 @@ class Matcher:
         part_keys: dict[int, set[str]] = defaultdict(set)
         for i, ks in keys_in.items():
             part_keys[ctx.passages[i].part] |= ks
-        part_cov = {part: sum(t.weight for t in matched if t.key in ks or t.key in title_keys) / total
-                    for part, ks in part_keys.items()}
+        part_cov = {part: sum(weight[k] for k in ks | title_keys) / total for part, ks in part_keys.items()}
         # the subject may be set anywhere in the section (a short notice names it once, then details it)
         sec_keys: dict[int, set[str]] = defaultdict(set)
         for i, ks in keys_in.items():
             sec_keys[ctx.passages[i].section] |= ks
 
+        shares: dict[tuple[int, int], float] = {}
+
         def sec_share(p: Passage) -> float:
-            ks = sec_keys.get(p.section, set()) | sec_keys.get(p.preamble, set()) | title_keys
-            return sum(t.weight for t in matched if t.key in ks) / total
+            key = (p.section, p.preamble)
+            if key not in shares:
+                ks = sec_keys.get(p.section, set()) | sec_keys.get(p.preamble, set()) | title_keys
+                shares[key] = sum(weight[k] for k in ks) / total
+            return shares[key]
 
         named = set(sec_keys)
         candidates.update(i for sec, ps in ctx.by_section.items() for i in ps
@@ -221,15 +227,16 @@ class Matcher:
             for j in ps.scope:
                 new = keys_in.get(j, set()) - keys
                 keys |= new
-                w += sum(t.weight for t in matched if t.key in new)
+                w += sum(weight[k] for k in new)
             local = min(1.0, w / total)
             head = not p.head or bool(p.head & keys)
             in_sec = max(local, sec_share(ps))
             subject = (0.45 * local + 0.25 * in_sec + 0.3 * part_cov.get(ps.part, 0.0)) * (1.0 if head else 0.45)
             sec = ps.section
             if sec not in gates:
-                state = SectionState(ctx.sections.get(sec, ""), ctx.header, ctx.doc_state, forms_here)
-                gates[sec] = gate(p.qualifiers, state)
+                if sec not in ctx.states:
+                    ctx.states[sec] = SectionState(ctx.sections.get(sec, ""), ctx.header, ctx.doc_state)
+                gates[sec] = gate(p.qualifiers, ctx.states[sec].for_entry(forms_here))  # type: ignore[arg-type]
             s = subject * max(ctx.disclose[i], floor) * gates[sec][0]
             scored[i] = s
             pairs.append(PassagePair(i, local, head, min(1.0, weight_in.get(i, 0.0) / total), min(1.0, in_sec), gates[sec][0], s))

@@ -364,28 +364,39 @@ _CITED_NOTE = re.compile(r"(?:》|〕\s*\d+\s*号)\s*[(（][^)）]*$")
 
 
 class SectionState(DocState):
-    """Qualifier signals scoped to one section of a document and one entry's subject.
+    """Qualifier signals scoped to one section of a document (read once per section).
 
-    “已公布” counts only in a sentence that names the entry's subject (a publication note about another
-    document does not clear this one); timing and 尚未公布 are read in the section; tier, scale,
-    precision, area and military-zone facts fall back to the whole document when the section has none.
+    Timing and 尚未公布 are read in the section (with its part's preamble); tier, scale, precision,
+    area and military-zone facts fall back to the whole document when the section has none.
+    “已公布” is read per entry (``for_entry``): a publication note attached to a cited document
+    (《…办法》（已于…公开发布）) speaks of that document, unless it names the entry's subject.
     """
 
-    def __init__(self, section_text: str, header: Header, doc: DocState, forms: frozenset[str]) -> None:
+    def __init__(self, section_text: str, header: Header, doc: DocState) -> None:
         super().__init__(section_text, header)
         self.doc = doc
-        self.forms = forms
+        self._published: dict[frozenset[str], bool] = {}
+
+    def for_entry(self, forms: frozenset[str]) -> "EntryState":
+        """This section's signals as one entry (given by the term forms it matched) sees them."""
+        return EntryState(self, forms)
+
+    def published_for(self, forms: frozenset[str]) -> bool:
+        if forms not in self._published:
+            self._published[forms] = self._title_published or any(
+                not _CITED_NOTE.search(clause[: m.start()]) or any(f in clause for f in forms)
+                for clause, m in self._publication_clauses
+            )
+        return self._published[forms]
 
     @cached_property
-    def published(self) -> bool:
+    def _title_published(self) -> bool:
         title = normalize(self.header.title)
-        if title and _DONE_PUBLISH.search(title):
-            return True
-        for clause in _CLAUSE.findall(self.norm):
-            for m in _DONE_PUBLISH.finditer(clause):
-                if not _CITED_NOTE.search(clause[: m.start()]) or any(f in clause for f in self.forms):
-                    return True
-        return False
+        return bool(title and _DONE_PUBLISH.search(title))
+
+    @cached_property
+    def _publication_clauses(self) -> list[tuple[str, re.Match[str]]]:
+        return [(c, m) for c in _CLAUSE.findall(self.norm) for m in _DONE_PUBLISH.finditer(c)]
 
     @cached_property
     def tiers(self) -> set[str]:
@@ -415,3 +426,15 @@ class SectionState(DocState):
     def _timing(self) -> tuple[bool, bool]:
         before, after = _exam_timing(self.norm, self.header)
         return (before, after) if before or after else self.doc._timing
+
+
+class EntryState:
+    """A section's signals as one entry sees them: everything from the section, ``published`` for
+    the entry's own subject."""
+
+    def __init__(self, section: SectionState, forms: frozenset[str]) -> None:
+        self._section = section
+        self.published = section.published_for(forms)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._section, name)
