@@ -4,7 +4,7 @@
 
 Configurations: ``rules`` (rules with the optional expert edits and lexicon), ``plain`` (rules with
 no expert edits and no lexicon: what any organisation's catalog gets), ``bundle`` (the default
-learned bundle on top of the rules). ``dev_unseen`` is read with its own catalog loaded beside the
+learned bundle on top of the rules), ``bundle_plain`` (the bundle with no expert edits or lexicon). ``dev_unseen`` is read with its own catalog loaded beside the
 reference one (measurement only). Nothing here trains on these sets.
 """
 
@@ -46,12 +46,12 @@ def make_engine(config: str, catalogs: tuple[str, ...], eval_dir: Path) -> Any:
     from dingmi.engine import load_engine
 
     paths = [eval_dir / c for c in catalogs]
-    if config == "bundle":
+    if config in ("bundle", "bundle_plain"):
         from dingmi.bundle import default_bundle_dir, ensure_default_bundle
 
         if BUNDLE is None:
             ensure_default_bundle(default_bundle_dir())
-        return load_engine(paths, BUNDLE or default_bundle_dir())
+        return load_engine(paths, BUNDLE or default_bundle_dir(), expert_edits=(config == "bundle"))
     return load_engine(paths, expert_edits=(config != "plain"))
 
 

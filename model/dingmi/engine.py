@@ -384,4 +384,5 @@ def load_engine(catalog_paths: Sequence[str | os.PathLike[str]] = (), bundle: st
     from dingmi.bundle import load_bundle
 
     scorer, meta = load_bundle(bundle)
-    return Engine(catalog, scorer, f"{meta.get('name', 'bundle')}@{meta['files']['pair_model.joblib'][:12]}")
+    return Engine(catalog, scorer, f"{meta.get('name', 'bundle')}@{meta['files']['pair_model.joblib'][:12]}",
+                  expert=None if expert_edits else {}, lexicon=expert_edits)
