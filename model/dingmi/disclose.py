@@ -103,6 +103,18 @@ def passage_signals(text: str) -> PassageSignals:
     )
 
 
+# GB/T 9704 elements of the 版头 and 落款 are never 密点: 发文字号, 签发人, 成文日期, 抄送/印发 lines
+_FORMAL = re.compile(
+    r"^\S{0,24}[〔\[(（]\s*\d{4}\s*[〕\])）]\s*(?:第\s*)?\d+\s*号$|^签发人|^(?:抄送|印发|主送)[:：]|"
+    r"^(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年\s*\S{1,3}\s*月\s*\S{1,4}\s*日\s*(?:印发)?$"
+)
+
+
+def is_formal(text: str) -> bool:
+    """A header or 落款 element (document number, signer, date line, distribution line)."""
+    return bool(_FORMAL.search(text.strip()))
+
+
 def disclosure(sig: PassageSignals, heading: bool) -> float:
     """How far a passage discloses content (0..1) rather than naming a topic or speaking about it."""
     d = 0.2 + 0.8 * sig.concrete

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from dingmi import __version__
 from dingmi.catalog import Catalog, load_default
 from dingmi.derive import SourceMarking, meta_score, secret_signals, source_markings, strongest
-from dingmi.disclose import PassageSignals, disclosure, passage_signals
+from dingmi.disclose import PassageSignals, disclosure, is_formal, passage_signals
 from dingmi.explain import rationale, unclear_report
 from dingmi.header import Header, parse_header
 from dingmi.learned import DocFeatures, LearnedScorer
@@ -109,8 +109,10 @@ class Engine:
         first_end = next((p.start for p in passages if p.part > 0), len(norm))
         header = parse_header(view.text[:first_end], title)
         signals = [passage_signals(p.text) for p in passages]
-        disclose = [disclosure(s, p.heading) for s, p in zip(signals, passages)]
         title_norm = normalize(header.title)
+        # the title and the 版头/落款 elements name the document; they never disclose its content
+        disclose = [0.05 if is_formal(p.text) or (title_norm and p.text == title_norm) else disclosure(s, p.heading)
+                    for s, p in zip(signals, passages)]
         title_span = None
         if title_norm:
             i = norm.find(title_norm)

@@ -47,7 +47,15 @@ def rationale(s: Suggestion, d: Decision, ceiling: str | None) -> str:
         e = top.profile.entry
         words = "、".join(top.matched[:5])
         why = "；".join(top.reasons[:3])
-        period = f"保密期限{s.period}" + ("（条目规定）" if e.period and e.period == s.period else "（条目未规定期限，取法定最长期限）" if s.level not in ("内部",) else "")
+        from dingmi.levels import MAX_PERIOD
+
+        if s.period == MAX_PERIOD.get(s.level) and not e.period:
+            how = "（条目未规定期限，取法定最长期限）"
+        elif e.period:
+            how = "（条目规定）"
+        else:
+            how = "（条目所列解密条件）"
+        period = f"保密期限{s.period}" + (how if s.level != "内部" else "")
         if s.level == "内部":
             parts.append(f"依据{e.cite()}“{e.text}”，文中“{words}”等内容属于内部事项（工作秘密），不属于国家秘密，标注“内部”。")
         else:
