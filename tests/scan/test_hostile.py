@@ -294,3 +294,21 @@ def test_when_a_broken_pdf_is_scanned_then_pypdf_prints_nothing(tmp_path):
                            "--workers", "1", "--no-model"], capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0 and codes(tmp_path / "o") == {"broken.pdf": "DM119"}
     assert "EOF" not in proc.stderr and "pypdf" not in proc.stderr
+
+
+def test_when_archive_cannot_be_opened_then_dm118_not_broken(tmp_path, monkeypatch):
+    """The mode-000 case for any user (root reads mode-000 files): the open is refused with EACCES."""
+    import errno
+
+    archive = tmp_path / "locked.zip"
+    archive.write_bytes(zip_bytes({"a.txt": "正文".encode()}))
+    real_open = os.open
+
+    def refuse(path, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if os.fspath(path) == str(archive):
+            raise PermissionError(errno.EACCES, "Permission denied", str(archive))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse)
+    got = list(walk(tmp_path))
+    assert [(i.path, i.code) for i in got] == [("locked.zip", "DM118")] and "没有读取权限" in got[0].reason
