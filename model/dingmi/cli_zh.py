@@ -20,6 +20,8 @@ from typing import Any
 
 import typer
 
+from dingmi.scan.walk import os_reason
+
 try:  # typer ≥ 0.20 carries its own copy of click
     from typer._click import core as _core
     from typer._click import exceptions as _exc
@@ -79,18 +81,6 @@ def translate(text: str, table: list[tuple[re.Pattern[str], str]] = _ERRORS) -> 
     for pattern, replacement in table:
         text = pattern.sub(replacement, text)
     return text
-
-
-def os_reason(exc: BaseException) -> str:
-    """Why a file could not be read, in Chinese (never ``[Errno 2] …``)."""
-    import errno
-
-    if isinstance(exc, UnicodeDecodeError):
-        return "不是UTF-8编码的文本"
-    code = getattr(exc, "errno", None)
-    return {errno.ENOENT: "文件不存在", errno.EACCES: "没有读取权限", errno.EPERM: "没有权限",
-            errno.EISDIR: "这是一个目录，不是文件", errno.ENOTDIR: "路径中有一部分不是目录",
-            errno.ENOSPC: "磁盘空间不足", errno.EROFS: "文件系统只读"}.get(code or 0, "输入输出错误")
 
 
 def _metavar(annotation: Any) -> str | None:

@@ -40,6 +40,7 @@ from dingmi.levels import (
     rank,
 )
 from dingmi.reader import decode_text
+from dingmi.scan.walk import os_reason
 from dingmi.scan.worker import matched_entries
 
 __all__ = [
@@ -186,7 +187,7 @@ def read_metadata(path: str | Path) -> dict[str, Metadata]:
     try:
         text = decode_text(p.read_bytes())
     except OSError as exc:
-        raise InputError(f"无法读取元数据文件 {p}（{exc.strerror or exc}）", code="DM141") from None
+        raise InputError(f"无法读取元数据文件 {p}（{os_reason(exc)}）", code="DM141") from None
     except ReadError:
         raise InputError(f"元数据文件 {p} 不是可识别的文本（应为UTF-8或GBK编码的CSV）", code="DM141") from None
     reader = csv.reader(io.StringIO(text))

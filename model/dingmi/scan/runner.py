@@ -28,7 +28,7 @@ from dingmi.scan.declass import Metadata, ReviewOptions, read_metadata, review
 from dingmi.scan.outputs import OutputSummary, write_outputs
 from dingmi.scan.progress import Progress, make_progress
 from dingmi.scan.state import StateDB, StateError
-from dingmi.scan.walk import ArchiveCache, Limits, Rejected, Source, confine_root, load_bytes, walk
+from dingmi.scan.walk import ArchiveCache, Limits, Rejected, Source, confine_root, load_bytes, os_reason, walk
 from dingmi.scan.worker import Outcome, WorkerConfig, rejected_outcome
 
 __all__ = ["RunOptions", "RunSummary", "batches", "run"]
@@ -105,7 +105,11 @@ def _locked(out_dir: Path) -> Iterator[None]:
     except ImportError:  # not POSIX: no lock
         yield
         return
-    with open(out_dir / ".lock", "w") as handle:
+    try:
+        handle = open(out_dir / ".lock", "w")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        raise StateError(f"无法写入输出目录 {out_dir}（{os_reason(exc)}），请换一个输出目录") from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -160,7 +164,7 @@ def run(options: RunOptions) -> RunSummary:
         if not os.access(out_dir, os.W_OK | os.X_OK):
             raise PermissionError
     except OSError as exc:
-        reason = "没有写入权限" if isinstance(exc, PermissionError) else (exc.strerror or type(exc).__name__)
+        reason = "没有写入权限" if isinstance(exc, PermissionError) else os_reason(exc)
         raise StateError(f"无法写入输出目录 {out_dir}（{reason}），请换一个输出目录") from None
     catalog = load_default(list(options.catalog_paths))
     previous = load_catalogs(options.previous_catalog_paths) if options.previous_catalog_paths else None

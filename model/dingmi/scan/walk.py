@@ -32,6 +32,7 @@ __all__ = [
     "Limits",
     "confine_root",
     "open_confined",
+    "os_reason",
     "Rejected",
     "Source",
     "display_name",
@@ -148,7 +149,7 @@ def _walk_dir(root: Path, real_root: Path, excluded: Path | None, limits: Limits
             with os.scandir(directory) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            yield Rejected(prefix.rstrip("/") or ".", 0, 0, "DM118", f"无法读取目录（{_os_reason(exc)}）")
+            yield Rejected(prefix.rstrip("/") or ".", 0, 0, "DM118", f"无法读取目录（{os_reason(exc)}）")
             continue
         subdirs: list[tuple[Path, str]] = []
         for entry in entries:
@@ -165,7 +166,7 @@ def _walk_dir(root: Path, real_root: Path, excluded: Path | None, limits: Limits
                 else:
                     yield Rejected(rel, 0, 0, LINK_OR_SPECIAL, "不是普通文件（设备、管道或套接字），已跳过")
             except OSError as exc:
-                yield Rejected(rel, 0, 0, "DM118", f"无法读取文件信息（{_os_reason(exc)}）")
+                yield Rejected(rel, 0, 0, "DM118", f"无法读取文件信息（{os_reason(exc)}）")
         stack.extend(reversed(subdirs))
 
 
@@ -193,7 +194,7 @@ def _walk_file(path: Path, rel: str, limits: Limits, real_root: Path) -> Iterato
     try:
         st = path.stat()
     except OSError as exc:
-        yield Rejected(rel, 0, 0, "DM118", f"无法读取文件（{_os_reason(exc)}）")
+        yield Rejected(rel, 0, 0, "DM118", f"无法读取文件（{os_reason(exc)}）")
         return
     if not stat.S_ISREG(st.st_mode):
         yield Rejected(rel, 0, 0, LINK_OR_SPECIAL, "不是普通文件，已跳过")
@@ -357,9 +358,14 @@ def confine_root(root: str | os.PathLike[str]) -> Path:
     return Path(os.path.realpath(root))
 
 
-def _os_reason(exc: OSError) -> str:
-    return {errno.EACCES: "没有读取权限", errno.EPERM: "没有读取权限", errno.ENOENT: "文件不存在",
-            errno.EISDIR: "是目录", errno.ELOOP: "符号链接循环"}.get(exc.errno or 0, exc.strerror or str(exc))
+def os_reason(exc: BaseException) -> str:
+    """Why a file could not be read or written, in Chinese (never ``[Errno 2] …``)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "不是UTF-8编码的文本"
+    code = getattr(exc, "errno", None) or 0
+    return {errno.ENOENT: "文件不存在", errno.EACCES: "没有读取权限", errno.EPERM: "没有权限",
+            errno.EISDIR: "这是一个目录，不是文件", errno.ENOTDIR: "路径中有一部分不是目录",
+            errno.ELOOP: "符号链接循环", errno.ENOSPC: "磁盘空间不足", errno.EROFS: "文件系统只读"}.get(code, "输入输出错误")
 
 
 def _fd_path(fd: int, path: str) -> Path:
@@ -385,7 +391,7 @@ def open_confined(path: str, root: Path | None) -> BinaryIO:
             raise ReadError("文件在扫描期间被替换为符号链接，已拒绝读取", code=LINK_OR_SPECIAL) from None
         if exc.errno == errno.ENOENT:
             raise ReadError("文件不存在（扫描期间被删除）", code="DM118") from None
-        raise ReadError(f"无法读取文件（{_os_reason(exc)}）", code="DM118") from None
+        raise ReadError(f"无法读取文件（{os_reason(exc)}）", code="DM118") from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise ReadError("不是普通文件（设备、管道或套接字），已跳过", code=LINK_OR_SPECIAL)
@@ -469,7 +475,7 @@ def load_bytes(source: Source, limits: Limits, cache: ArchiveCache) -> bytes:
                 raise ReadError(f"文件过大（{_mb(size)}），超过上限{_mb(limit)}", code="DM117")
             data = handle.read(limit + 1)
     except OSError as exc:
-        raise ReadError(f"无法读取文件（{_os_reason(exc)}）", code="DM118") from None
+        raise ReadError(f"无法读取文件（{os_reason(exc)}）", code="DM118") from None
     if len(data) > limit:
         raise ReadError(f"文件过大，超过上限{_mb(limit)}", code="DM117")
     return data
