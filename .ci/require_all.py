@@ -15,6 +15,7 @@ GROUPS = {
     "PostgreSQL": ("postgres",),
     "Chromium": ("chromium", "playwright", "browser"),
     "Dask": ("dask",),
+    "OCR": ("ocr extra", "rapidocr"),
 }
 
 
