@@ -198,6 +198,7 @@ class RegisterRow(BaseModel):
     period: str
     marking: str
     basis_entry: str
+    basis_text: str = Field(default="", description="定密依据的规定和条款，如《…》第三条（二）5.")
     knowledge_scope: str
     status: Status
     decided_by: str

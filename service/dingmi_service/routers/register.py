@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from ..deps import DbDep
+from ..basis import cite
+from ..deps import DbDep, EngineDep
 from ..models import Decision, Suggestion, User
 from ..schemas import ERROR_RESPONSES, ErrorBody, RegisterPage, RegisterRow, Status
 from ..security import Principal, require
@@ -36,7 +38,9 @@ CSV_COLUMNS = [
     ("expires_on", "保密期限届满日"),
     ("due_date", "报送期限"),
     ("supersedes", "变更的原决定"),
+    ("basis_text", "定密依据（规定及条款）"),
 ]
+SUGGESTED_LABEL = "系统建议标志"
 STATUS_NAMES = {
     "confirmed": "已确定",
     "rejected": "非密",
@@ -56,7 +60,8 @@ def _query(status: str | None) -> Any:
     return query
 
 
-def _row(s: Suggestion, d: Decision, name: str) -> RegisterRow:
+def _row(s: Suggestion, d: Decision, name: str, engine: Any = None) -> RegisterRow:
+    """One register line; ``engine`` (the loaded catalogs) gives the basis its regulation and article."""
     return RegisterRow(
         suggestion_id=s.id,
         decision_id=d.id,
@@ -66,6 +71,7 @@ def _row(s: Suggestion, d: Decision, name: str) -> RegisterRow:
         period=d.period,
         marking=d.marking,
         basis_entry=d.basis_entry,
+        basis_text=cite(engine, d.basis_entry),
         knowledge_scope=d.knowledge_scope,
         status=d.status,  # type: ignore[arg-type]
         decided_by=name,
@@ -81,6 +87,24 @@ def _cell(value: object) -> str:
     bidirectional controls are shown as ``[U+202E]``."""
     text = neutralise("" if value is None else str(value))  # no bidi controls reordering a title
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_response(found: Iterable[Any], engine: Any) -> Response:
+    """The register as a UTF-8 (BOM) CSV download: the API's columns, the basis with its regulation
+    and article, and the system's suggestion beside the decision. ``found``: (suggestion, decision,
+    decider's name) rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([label for _, label in CSV_COLUMNS] + [SUGGESTED_LABEL])
+    for s, d, name in found:
+        data = _row(s, d, name, engine).model_dump()
+        data["status"] = STATUS_NAMES.get(d.status, d.status)
+        writer.writerow([_cell(data[key]) for key, _ in CSV_COLUMNS] + [_cell(s.marking or s.level)])
+    return Response(
+        content=("\ufeff" + buffer.getvalue()).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="dingmi-register.csv"', "Cache-Control": "no-store"},
+    )
 
 
 @router.get(
@@ -99,30 +123,19 @@ def _cell(value: object) -> str:
 def get_register(
     principal: Keeper,
     db: DbDep,
+    engine: EngineDep,
     format: Annotated[Literal["json", "csv"], Query(description="csv 导出全部记录")] = "json",
     status: Annotated[Status | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> RegisterPage | Response:
-    """Decided items with level, period, marking, basis entry, decider, date and expiry, newest first."""
+    """Decided items with level, period, marking, basis (entry and 《规定》条款), decider, date and
+    expiry, newest first."""
     query = _query(status).order_by(Decision.id.desc())
     with db.read() as session:
         if format == "csv":
-            rows = [_row(r[0], r[1], r[2]) for r in session.execute(query)]
-        else:
-            total = session.execute(select(func.count()).select_from(_query(status).subquery())).scalar_one()
-            rows = [_row(r[0], r[1], r[2]) for r in session.execute(query.limit(limit).offset(offset))]
-    if format == "json":
-        return RegisterPage(items=rows, total=total, limit=limit, offset=offset)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([label for _, label in CSV_COLUMNS])
-    for row in rows:
-        data = row.model_dump()
-        data["status"] = STATUS_NAMES.get(row.status, row.status)
-        writer.writerow([_cell(data[key]) for key, _ in CSV_COLUMNS])
-    return Response(
-        content=("\ufeff" + buffer.getvalue()).encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="dingmi-register.csv"'},
-    )
+            return csv_response(session.execute(query).all(), engine)
+        total = session.execute(select(func.count()).select_from(_query(status).subquery())).scalar_one()
+        found = session.execute(query.limit(limit).offset(offset)).all()
+        rows = [_row(s, d, name, engine) for s, d, name in found]
+    return RegisterPage(items=rows, total=total, limit=limit, offset=offset)

@@ -389,6 +389,7 @@ def create_suggestion(
 def list_suggestions(
     principal: Reviewer,
     db: DbDep,
+    engine: EngineDep,
     status: Annotated[Status | None, Query(description="按状态筛选，如 pending")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
@@ -406,7 +407,8 @@ def list_suggestions(
         decisions = (
             {d.id: d for d in session.execute(select(Decision).where(Decision.id.in_(ids))).scalars()} if ids else {}
         )
-    items = [to_public(r, decisions.get(r.decision_id or 0), with_text=False) for r in rows]
+        ctx = Context(names=user_names(session), engine=engine)
+    items = [to_public(r, decisions.get(r.decision_id or 0), with_text=False, context=ctx) for r in rows]
     return SuggestionPage(items=items, total=total, limit=limit, offset=offset)
 
 

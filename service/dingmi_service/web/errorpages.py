@@ -20,6 +20,8 @@ PAGE_TEXT = {
     422: ("参数无效", "页面地址中的参数无效，请检查链接是否完整。"),
     500: ("服务内部错误", "服务内部错误，请稍后重试或联系系统管理员。"),
 }
+# Headers of the JSON answer the page keeps (a 405 names the methods the address accepts).
+KEPT_HEADERS = (b"allow",)
 
 
 def is_page(path: str) -> bool:
@@ -50,7 +52,9 @@ class HtmlErrors:
             elif "start" in held:
                 held["body"] += message.get("body", b"")
                 if not message.get("more_body", False):
-                    await self._page(scope, receive, send, held["start"]["status"], held["body"])
+                    start = held["start"]
+                    kept = [(k, v) for k, v in start.get("headers", []) if k.lower() in KEPT_HEADERS]
+                    await self._page(scope, receive, send, start["status"], held["body"], kept)
                 return
             await send(message)
 
@@ -62,7 +66,15 @@ class HtmlErrors:
             log.error("unhandled error on page %s %s", scope.get("method"), scope.get("path"), exc_info=exc)
             await self._page(scope, receive, send, 500, b"")
 
-    async def _page(self, scope: Scope, receive: Receive, send: Send, status: int, body: bytes) -> None:
+    async def _page(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        status: int,
+        body: bytes,
+        kept: list[tuple[bytes, bytes]] | None = None,
+    ) -> None:
         from .pages import render
 
         title, message = PAGE_TEXT.get(status, ("无法处理", ""))
@@ -72,4 +84,6 @@ class HtmlErrors:
             except (ValueError, KeyError, TypeError):
                 message = "请求无法处理，请返回首页重试。"
         response = render(Request(scope, receive), "error.html", status, title=title, message=message)
+        for key, value in kept or []:
+            response.headers[key.decode("latin-1")] = value.decode("latin-1")
         await response(scope, receive, send)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from datetime import timedelta
@@ -14,7 +12,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import String, case, cast, func, or_, select
 
-from ..basis import cite
 from ..models import Decision, Escalation, Suggestion, User
 from ..routers import register as register_api
 from ..security import Principal
@@ -210,7 +207,7 @@ def register_page(
         pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
         number = min(number, pages)
         found = session.execute(query.limit(PER_PAGE).offset((number - 1) * PER_PAGE)).all()
-        rows = [(register_api._row(s, d, n), cite(engine, d.basis_entry)) for s, d, n in found]
+        rows = [(row, row.basis_text) for row in (register_api._row(s, d, n, engine) for s, d, n in found)]
     today = china_today(request.app.state.clock())
     params = {"status": status, "level": level, "expiring": expiring, "q": q, "sort": sort}
     return render(
@@ -239,23 +236,8 @@ def register_page(
 
 @router.get("/register.csv")
 def register_csv(request: Request, status: str = "", level: str = "", expiring: str = "", q: str = "") -> Response:
-    """Every matching row: the API's columns, the basis with its regulation and article, and the
-    system's suggestion beside the decision."""
+    """Every matching row, in the same CSV as ``GET /v1/register?format=csv``."""
     need(request, "responsible", "archivist")
     query = register_query(request, status, level, expiring == "1", q.strip()[:100], "newest")
-    engine = request.app.state.engine
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    columns = register_api.CSV_COLUMNS
-    writer.writerow([label for _, label in columns] + ["定密依据（规定及条款）", "系统建议标志"])
     with request.app.state.db.read() as session:
-        for s, d, name in session.execute(query):
-            data = register_api._row(s, d, name).model_dump()
-            data["status"] = STATUS_TEXT.get(data["status"], data["status"])
-            extra = [cite(engine, d.basis_entry), s.marking or s.level]
-            writer.writerow([register_api._cell(data[key]) for key, _ in columns] + [register_api._cell(v) for v in extra])
-    return Response(
-        content=("\ufeff" + buffer.getvalue()).encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="dingmi-register.csv"', "Cache-Control": "no-store"},
-    )
+        return register_api.csv_response(session.execute(query).all(), request.app.state.engine)
