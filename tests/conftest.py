@@ -32,7 +32,7 @@ def tiny_bundle(tmp_path_factory: pytest.TempPathFactory, tiny_rows: list[dict[s
     from dingmi_training.train import train
 
     out = tmp_path_factory.mktemp("bundle") / "tiny"
-    train(tiny_rows, out, catalog=load_default(), name="tiny", n_folds=2)
+    train(tiny_rows, out, catalog=load_default(), name="tiny")
     return out
 
 

@@ -137,9 +137,7 @@ class Engine:
         meta = meta_score(norm[:first_end])
         signals_count, asked = secret_signals(own)
         source = strongest([m for m in source_markings(norm, header.marking_span) if not _about_at(m.start, norm, passages, signals)])
-        doc = DocFeatures(meta, signals_count, asked, source is not None, len(norm))
-        if self.scorer is not None and wants_learned(matches):
-            doc.p_secret, doc.p_internal = self.scorer.doc_probs(view.text)
+        doc = DocFeatures(meta, signals_count, asked)
         unclear = _unclear_passages(passages, signals)
         return Analysis(view, norm, header, passages, signals, state, ctx, matches, doc, source, unclear)
 

@@ -6,8 +6,6 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from dingmi.header import Header
-from dingmi.levels import rank
-from dingmi.suggestion import Evidence, Lowering
 
 #: Plain-Chinese meaning of each flag, for reports and pages.
 FLAG_TEXT = {
@@ -25,7 +23,6 @@ FLAG_TEXT = {
 
 if TYPE_CHECKING:
     from dingmi.engine import Decision
-    from dingmi.matcher import EntryMatch
     from dingmi.suggestion import Suggestion
 
 
@@ -78,23 +75,6 @@ def rationale(s: Suggestion, d: Decision, ceiling: str | None) -> str:
     elif "marking_over" in s.flags:
         parts.append(f"文件已标“{s.header.get('marking')}”，高于内容应有的密级（定密应最小化、精准化）。")
     return "".join(parts)
-
-
-def lowering_advice(found: list[EntryMatch], level: str, text: str) -> list[Lowering]:
-    """Which sentences to remove or generalise to reach the next lower level."""
-    if rank(level) <= rank("内部") or not found:
-        return []
-    top = [m for m in found if m.level == level]
-    rest = [m for m in found if rank(m.level) < rank(level)]
-    remove = {(s.start, s.end): Evidence(s.start, s.end, text[s.start : s.end], m.entry_id) for m in top for s in m.evidence}
-    # a lower matter still counts after the removal only if some of its own evidence remains
-    remaining = [m for m in rest if any((s.start, s.end) not in remove for s in m.evidence)]
-    after = max((m.level for m in remaining), key=rank, default="非密")
-    advice = (
-        f"删除或概括上述{len(remove)}处{level}级密点（例如只写工作安排、不写具体内容或数值）后，"
-        + (f"文件可按{after}级处理。" if after != "非密" else "文件可不再作为国家秘密（请复核是否属内部事项）。")
-    )
-    return [Lowering(after, sorted(remove.values(), key=lambda e: e.start), advice)]
 
 
 def unclear_report(level: str, header: Header, authority: str | None) -> dict[str, Any]:

@@ -43,15 +43,11 @@ def interactions(X: np.ndarray) -> np.ndarray:
 
 @dataclass
 class DocFeatures:
-    """Document-level signals (used by the decision, not by the pair scorer)."""
+    """Document-level signals the decision reads (secrecy-work wording, secret-like handling)."""
 
     meta: int
     secret_words: int
     asked_level: str
-    has_source: bool
-    length: int
-    p_secret: float = 0.0
-    p_internal: float = 0.0
 
 
 def pair_vector(ctx: DocContext, m: EntryMatch, pair: PassagePair) -> list[float]:

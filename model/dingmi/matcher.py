@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import ahocorasick
 
-from dingmi.disclose import PassageSignals, disclosure, passage_signals
+from dingmi.disclose import PassageSignals
 from dingmi.passages import Passage
 from dingmi.profiles import EntryProfile
 from dingmi.header import Header

@@ -1,10 +1,8 @@
-"""Normalisation that keeps offsets (one character in, one character out) and sentence splitting."""
+"""Normalisation that keeps offsets: one character in, one character out."""
 
 from __future__ import annotations
 
-import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 
 
@@ -33,36 +31,3 @@ def _table() -> dict[int, str]:
 def normalize(text: str) -> str:
     """Fold width, case and traditional characters; ``len(normalize(t)) == len(t)`` always."""
     return text.translate(_table())
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """A sentence (or line) with offsets into the original text."""
-
-    start: int
-    end: int
-    text: str  # normalised text of the span
-
-
-_SENT_END = re.compile(r"[。！？；!?;]+|\n+")
-
-
-def split_sentences(norm: str) -> list[Sentence]:
-    """Split normalised text at sentence punctuation and line breaks; blank spans are dropped."""
-    out: list[Sentence] = []
-    start = 0
-    for m in _SENT_END.finditer(norm):
-        end = m.end() if m.group()[0] != "\n" else m.start()
-        _add(out, norm, start, end)
-        start = m.end()
-    _add(out, norm, start, len(norm))
-    return out
-
-
-def _add(out: list[Sentence], norm: str, start: int, end: int) -> None:
-    while start < end and norm[start].isspace():
-        start += 1
-    while end > start and norm[end - 1].isspace():
-        end -= 1
-    if end > start:
-        out.append(Sentence(start, end, norm[start:end]))

@@ -36,7 +36,7 @@ def test_training_is_deterministic(tiny_bundle: Path, tiny_rows: list, tmp_path:
     from dingmi.catalog import load_default
     from dingmi_training.train import train
 
-    again = train(tiny_rows, tmp_path / "again", catalog=load_default(), name="tiny", n_folds=2)
+    again = train(tiny_rows, tmp_path / "again", catalog=load_default(), name="tiny")
     first = json.loads((tiny_bundle / "meta.json").read_text(encoding="utf-8"))
     assert again["training_data"] == first["training_data"]
     assert again["metrics"] == first["metrics"]

@@ -23,7 +23,7 @@ EVAL = Path(__file__).resolve().parents[2] / "corpus" / "eval"
 
 
 def test_held_out_domain_is_matched_from_its_catalog_file_alone(tiny_rows: list[dict[str, Any]]) -> None:
-    result = cross_domain("水利", tiny_rows + [r for r in load_examples() if "water-01" in r["expected_entries"]], [], n_folds=2)
+    result = cross_domain("水利", tiny_rows + [r for r in load_examples() if "water-01" in r["expected_entries"]], [])
     held = result["corpus_held_out"]
     assert result["held_out_entries"] == ["water-01"]
     assert held["documents"] >= 3
@@ -79,7 +79,7 @@ def test_a_handful_of_decisions_improves_recall_of_a_new_entry(tmp_path: Path, t
     rows = tiny_rows + imported
     terms = learned_terms(rows)
     assert terms.get("grain-01")
-    scorer, _ = build(rows, catalog, learned_terms=terms, n_folds=2)
+    scorer, _ = build(rows, catalog, learned_terms=terms)
     after = recall(Engine(catalog, scorer))
     assert before <= 0.35
     assert after >= before + 0.5

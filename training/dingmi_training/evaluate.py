@@ -39,8 +39,7 @@ def write_report(results: dict[str, Any], out: Path, title: str) -> None:
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def cross_domain(domain: str, rows: list[dict[str, Any]], dev_rows: list[dict[str, Any]], progress: Any = None,
-                 n_folds: int = 5) -> dict[str, Any]:
+def cross_domain(domain: str, rows: list[dict[str, Any]], dev_rows: list[dict[str, Any]], progress: Any = None) -> dict[str, Any]:
     """Train without one domain's entries and examples; load that domain as an extra catalog file with
     no expert edits; score the held-out domain's documents (what a new organisation would see)."""
     lines = default_catalog_path().read_text(encoding="utf-8").splitlines()
@@ -54,7 +53,7 @@ def cross_domain(domain: str, rows: list[dict[str, Any]], dev_rows: list[dict[st
         held_path.write_text("\n".join(held_lines) + "\n", encoding="utf-8")
         base = load_catalogs([base_path])
         train_rows = [r for r in rows if not set(r.get("expected_entries") or []) & held_ids]
-        scorer, _ = build(train_rows, base, progress or (lambda *_: None), n_folds=n_folds)
+        scorer, _ = build(train_rows, base, progress or (lambda *_: None))
         expert = {k: v for k, v in load_expert_profiles().items() if k not in held_ids}
         both = load_catalogs([base_path, held_path])
         engine = Engine(both, scorer, "cross-domain", expert=expert)

@@ -1,4 +1,4 @@
-"""Build a model bundle from corpus/labeled: spaCy textcat, pair scorer, calibrator (fixed seeds)."""
+"""Build a model bundle from corpus/labeled: entry scorer, calibrator (leave-one-domain-out), spaCy textcat (fixed seeds)."""
 
 from __future__ import annotations
 
@@ -22,10 +22,9 @@ from dingmi.engine import Engine, raw_confidence
 from dingmi.learned import LearnedScorer
 from dingmi.profiles import load_lexicon
 from dingmi.spacy_jieba import blank_pipeline
-from dingmi_training.data import dataset_sha256, fold_of
+from dingmi_training.data import dataset_sha256
 
 SEED = 20261127
-FOLDS = 5
 CANDIDATES = 8
 Progress = Callable[[str, int, int], None]
 
@@ -140,8 +139,7 @@ def engines_for(rows: list[dict[str, Any]], catalog: Catalog, scorer: LearnedSco
 
 
 def build(rows: list[dict[str, Any]], catalog: Catalog, progress: Progress = _quiet,
-          learned_terms: dict[str, list[str]] | None = None, seed: int = SEED,
-          n_folds: int = FOLDS) -> tuple[LearnedScorer, dict[str, Any]]:
+          learned_terms: dict[str, list[str]] | None = None, seed: int = SEED) -> tuple[LearnedScorer, dict[str, Any]]:
     """Train the entry scorer; leave-one-domain-out predictions fit the confidence calibrator."""
     learned_terms = learned_terms or {}
     known = frozenset(e for r in rows for e in r.get("expected_entries") or [])
@@ -213,10 +211,10 @@ def save(scorer: LearnedScorer, out: Path, meta: dict[str, Any]) -> dict[str, An
 
 def train(rows: list[dict[str, Any]], out: Path, catalog_paths: Sequence[Path] = (), name: str = "dingmi",
           progress: Progress = _quiet, learned_terms: dict[str, list[str]] | None = None,
-          catalog: Catalog | None = None, n_folds: int = FOLDS) -> dict[str, Any]:
+          catalog: Catalog | None = None) -> dict[str, Any]:
     """Train and save a bundle; returns its meta."""
     catalog = catalog or load_default(catalog_paths)
-    scorer, cv = build(rows, catalog, progress, learned_terms, n_folds=n_folds)
+    scorer, cv = build(rows, catalog, progress, learned_terms)
     meta = {
         "name": name,
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
