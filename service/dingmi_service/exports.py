@@ -24,7 +24,7 @@ PDF_FONT_FILES = (
 BODY_FONT = "仿宋_GB2312"
 MARK_FONT = "黑体"
 ACTION_TEXT = {"confirm": "同意系统建议", "change": "变更", "reject": "确定为非密"}
-STATUS_TEXT = {
+STATUS_TEXT = {  # one table for the pages, the register and the exported forms
     "pending": "待审核",
     "confirmed": "已确定",
     "rejected": "非密",

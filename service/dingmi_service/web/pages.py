@@ -21,6 +21,7 @@ from .. import handlers, suggester
 from ..accounts import sign_in, sign_out
 from ..basis import split_note
 from ..errors import forbidden
+from ..exports import STATUS_TEXT
 from ..models import AuditEvent, Decision, Suggestion, User, utcnow
 from ..security import ROLES, Principal
 from ..throttle import Refused
@@ -49,13 +50,6 @@ def beijing(moment: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
 templates.env.filters["beijing"] = beijing
 templates.env.globals["describe"] = describe
 
-STATUS_TEXT = {
-    "pending": "待审核",
-    "confirmed": "已确定",
-    "rejected": "非密",
-    "escalated": "已报请上级",
-    "reported": "已报送保密行政管理部门",
-}
 STATUS_EXPLAIN = {
     "escalated": "拟定密级超出本机关、单位的定密权限：已先行采取保密措施，须报请有相应定密权限的上级机关、单位确定。",
     "reported": "不明确事项：已先行拟定密级并采取保密措施，须在报送期限内报保密行政管理部门确定。",
