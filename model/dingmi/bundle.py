@@ -120,7 +120,8 @@ def load_bundle(root: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
 
         nlp = spacy.load(root / "nlp")
     scorer = LearnedScorer(parts["pair_model"], nlp, parts.get("calibrator"),
-                           parts.get("learned_terms", {}), frozenset(parts["known_entries"]))
+                           parts.get("learned_terms", {}), frozenset(parts["known_entries"]),
+                           parts.get("veto_below", 0.05), parts.get("add_from", 0.7))
     return scorer, meta
 
 

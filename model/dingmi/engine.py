@@ -33,8 +33,6 @@ from dingmi.textview import TextView, make_view
 MATCH_THRESHOLD = 0.3    # an entry at or above this is a matter found (best macro-F1 on the training corpus)
 LEARNED_FROM = 0.02      # the learned scorer runs only where some entry is at least this close
 STRONG_OTHER = 0.6       # a higher-level matter beside the best one counts only from this score
-VETO_BELOW = 0.05        # a rule finding the learned scorer gives less than this is dropped (known entries)
-ADD_FROM = 0.7          # an entry the learned scorer gives at least this is a matter
 REVIEW_BELOW = 0.6       # confidence below this asks for review
 LOWERING_ROUNDS = 4      # how often lowering advice is re-checked and widened
 
@@ -142,7 +140,7 @@ class Engine:
         return Analysis(view, norm, header, passages, signals, state, ctx, matches, doc, source, unclear)
 
     def _decide(self, a: Analysis) -> Decision:
-        found = _matters(a.matches, [p.part for p in a.passages], self.scorer is not None)
+        found = _matters(a.matches, [p.part for p in a.passages], self.scorer)
         flags: list[str] = []
         level = max((m.level for m in found), key=rank, default="非密")
         period = ""
@@ -255,18 +253,18 @@ def wants_learned(matches: list[EntryMatch]) -> bool:
     return bool(matches) and matches[0].rule_score >= LEARNED_FROM
 
 
-def _matters(matches: list[EntryMatch], parts: list[int], learned: bool = False) -> list[EntryMatch]:
+def _matters(matches: list[EntryMatch], parts: list[int], scorer: LearnedScorer | None = None) -> list[EntryMatch]:
     """The matters found. An entry counts when its best passage reaches the rule threshold; with a
-    learned scorer, a rule finding it is nearly certain is wrong (P < VETO_BELOW) is dropped when the
-    scorer was trained on examples of that entry (an organisation's new entries are never vetoed), and
-    an entry it is confident about (P ≥ ADD_FROM) is added. A passage instantiates one matter, so where
+    learned scorer, a rule finding it is confident is wrong (P under its veto level, chosen on
+    leave-one-domain-out predictions) is dropped when the scorer was trained on examples of that entry
+    (an organisation's new entries are never vetoed), and an entry it is confident about is added. A passage instantiates one matter, so where
     several entries claim the same best passage only the best-supported one counts (最小化、精准化): a
     higher-level second matter needs its own disclosing passage."""
     def found(m: EntryMatch) -> bool:
-        if learned and m.prob is not None:
-            if m.prob >= ADD_FROM:
+        if scorer is not None and m.prob is not None:
+            if m.prob >= scorer.add_from:
                 return True
-            if m.vetoable and m.prob < VETO_BELOW:
+            if m.vetoable and m.prob < scorer.veto_below:
                 return False
         return m.rule_score >= MATCH_THRESHOLD
 

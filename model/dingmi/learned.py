@@ -80,12 +80,14 @@ class LearnedScorer:
     """Scores every candidate passage of every candidate entry; built by ``dingmi-train``."""
 
     def __init__(self, pair_model: Any, nlp: Any, calibrator: Any, learned_terms: dict[str, list[str]],
-                 known_entries: frozenset[str] = frozenset()) -> None:
+                 known_entries: frozenset[str] = frozenset(), veto_below: float = 0.05, add_from: float = 0.7) -> None:
         self.pair_model = pair_model
         self.nlp = nlp
         self.calibrator = calibrator
         self.learned_terms = learned_terms
         self.known_entries = known_entries  # entries with training examples
+        self.veto_below = veto_below  # a rule finding of a known entry under this P is dropped
+        self.add_from = add_from  # an entry at or above this P is a matter even if the rules missed it
 
     def doc_probs(self, text: str) -> tuple[float, float]:
         """P(the document carries a state secret), P(it is an internal matter), from the spaCy textcat."""
