@@ -214,19 +214,19 @@ class Engine:
             return []
         spans = {(e.start, e.end): e for e in _evidence(text, a, d) if _evidence_level(e, d) == level}
         level_after = level
-        for _ in range(LOWERING_ROUNDS):
+        for round_no in range(LOWERING_ROUNDS):
             if not spans:
                 break
             cut, back = _delete(text, sorted(spans))
             a2, d2 = self._run(cut, title)
-            level_after = d2.level
-            if rank(level_after) < rank(level):
+            level_after = d2.level  # always the answer for the spans as they now stand
+            if rank(level_after) < rank(level) or round_no == LOWERING_ROUNDS - 1:
                 break
             more = [e for e in _evidence(cut, a2, d2) if _evidence_level(e, d2) == level]
             added = False
             for e in more:
-                s, t = back(e.start), back(e.end - 1) + 1
-                if (s, t) not in spans:
+                # a passage of the shortened text may straddle a removed one: keep only what is left
+                for s, t in _minus((back(e.start), back(e.end - 1) + 1), sorted(spans)):
                     spans[(s, t)] = Evidence(s, t, text[s:t], e.entry_id)
                     added = True
             if not added:
@@ -333,6 +333,20 @@ def _scope_texts(passages: list[Passage], sections: dict[int, list[str]]) -> dic
 
 
 _EXAMPLE_BEFORE = re.compile(r"(?:[“\"‘]|如|例如|比如|诸如|写成|写为|标为|标注为|标成|误标|标注|标明)\s*$")
+
+
+def _minus(span: tuple[int, int], removed: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of ``span`` outside the (sorted, disjoint) ``removed`` spans."""
+    out, (s, t) = [], span
+    for a, b in removed:
+        if b <= s or a >= t:
+            continue
+        if a > s:
+            out.append((s, a))
+        s = max(s, b)
+    if s < t:
+        out.append((s, t))
+    return out
 
 
 def _about_at(pos: int, norm: str, passages: list[Passage], signals: list[PassageSignals]) -> bool:
