@@ -140,7 +140,7 @@ class Engine:
         return Analysis(view, norm, header, passages, signals, state, ctx, matches, doc, source, unclear)
 
     def _decide(self, a: Analysis) -> Decision:
-        found = _matters(a.matches, [p.part for p in a.passages], self.scorer)
+        found = _matters(a.matches, [p.part for p in a.passages], [s.about for s in a.signals], self.scorer)
         flags: list[str] = []
         level = max((m.level for m in found), key=rank, default="非密")
         period = ""
@@ -253,7 +253,8 @@ def wants_learned(matches: list[EntryMatch]) -> bool:
     return bool(matches) and matches[0].rule_score >= LEARNED_FROM
 
 
-def _matters(matches: list[EntryMatch], parts: list[int], scorer: LearnedScorer | None = None) -> list[EntryMatch]:
+def _matters(matches: list[EntryMatch], parts: list[int], about: list[bool],
+             scorer: LearnedScorer | None = None) -> list[EntryMatch]:
     """The matters found. An entry counts when its best passage reaches the rule threshold; with a
     learned scorer, a rule finding it is confident is wrong (P under its veto level, chosen on
     leave-one-domain-out predictions) is dropped when the scorer was trained on examples of that entry
@@ -262,7 +263,7 @@ def _matters(matches: list[EntryMatch], parts: list[int], scorer: LearnedScorer 
     higher-level second matter needs its own disclosing passage."""
     def found(m: EntryMatch) -> bool:
         if scorer is not None and m.prob is not None:
-            if m.prob >= scorer.add_from:
+            if m.prob >= scorer.add_from and not about[m.best]:  # a passage about secrecy discloses nothing
                 return True
             if m.vetoable and m.prob < scorer.veto_below:
                 return False
