@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from dingmi.passages import DATE_LINE
+
 # --- concrete content, by kind
 _CONTENT = {
     "answer": re.compile(
@@ -106,15 +108,13 @@ def passage_signals(text: str) -> PassageSignals:
 
 
 # GB/T 9704 elements of the 版头 and 落款 are never 密点: 发文字号, 签发人, 成文日期, 抄送/印发 lines
-_FORMAL = re.compile(
-    r"^\S{0,24}[〔\[(（]\s*\d{4}\s*[〕\])）]\s*(?:第\s*)?\d+\s*号$|^签发人|^(?:抄送|印发|主送)[:：]|"
-    r"^(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年\s*\S{1,3}\s*月\s*\S{1,4}\s*日\s*(?:印发)?$"
-)
+_FORMAL = re.compile(r"^\S{0,24}[〔\[(（]\s*\d{4}\s*[〕\])）]\s*(?:第\s*)?\d+\s*号$|^签发人|^(?:抄送|印发|主送)[:：]")
 
 
 def is_formal(text: str) -> bool:
     """A header or 落款 element (document number, signer, date line, distribution line)."""
-    return bool(_FORMAL.search(text.strip()))
+    body = text.strip()
+    return bool(_FORMAL.search(body) or DATE_LINE.match(body))
 
 
 def disclosure(sig: PassageSignals, heading: bool) -> float:

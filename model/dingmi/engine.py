@@ -25,7 +25,7 @@ from dingmi.levels import authority_ceiling, default_period, entry_period, is_se
 from dingmi.matcher import DocContext, EntryMatch, Matcher
 from dingmi.passages import Passage, split_passages
 from dingmi.profiles import build_profiles, load_expert_profiles
-from dingmi.qualifiers import DocState, doc_state
+from dingmi.qualifiers import doc_state
 from dingmi.suggestion import EntryRef, Evidence, Lowering, Suggestion
 from dingmi.text import normalize
 from dingmi.textview import TextView, make_view
@@ -46,7 +46,6 @@ class Analysis:
     header: Header
     passages: list[Passage]
     signals: list[PassageSignals]
-    state: DocState
     ctx: DocContext
     matches: list[EntryMatch]
     doc: DocFeatures
@@ -88,7 +87,7 @@ class Engine:
         ceiling = authority_ceiling(authority)
         a, decision = self._run(text, title)
         suggestion = self._explain(text, a, decision, ceiling, authority)
-        suggestion.lowering = self._lowering(text, title, a, decision)
+        suggestion.lowering = self._lowering(text, title, decision, suggestion.evidence)
         return suggestion
 
     # ------------------------------------------------------------------ steps
@@ -137,7 +136,7 @@ class Engine:
         source = strongest([m for m in source_markings(norm, header.marking_span) if not _about_at(m.start, norm, passages, signals)])
         doc = DocFeatures(meta, signals_count, asked)
         unclear = _unclear_passages(passages, signals)
-        return Analysis(view, norm, header, passages, signals, state, ctx, matches, doc, source, unclear)
+        return Analysis(view, norm, header, passages, signals, ctx, matches, doc, source, unclear)
 
     def _decide(self, a: Analysis) -> Decision:
         found = _matters(a.matches, [p.part for p in a.passages], [s.about for s in a.signals], self.scorer)
@@ -206,13 +205,13 @@ class Engine:
         suggestion.rationale = rationale(suggestion, d, ceiling)
         return suggestion
 
-    def _lowering(self, text: str, title: str, a: Analysis, d: Decision) -> list[Lowering]:
+    def _lowering(self, text: str, title: str, d: Decision, evidence: list[Evidence]) -> list[Lowering]:
         """What to remove to go one level lower — re-checked: the engine is run again on the text
         without those passages (widened while the level stays), and ``level_after`` is its answer."""
         level = d.level
         if rank(level) < rank("秘密") or "derived" in d.flags:
             return []
-        spans = {(e.start, e.end): e for e in _evidence(text, a, d) if _evidence_level(e, d) == level}
+        spans = {(e.start, e.end): e for e in _at_level(evidence, d, level)}
         level_after = level
         for round_no in range(LOWERING_ROUNDS):
             if not spans:
@@ -222,9 +221,8 @@ class Engine:
             level_after = d2.level  # always the answer for the spans as they now stand
             if rank(level_after) < rank(level) or round_no == LOWERING_ROUNDS - 1:
                 break
-            more = [e for e in _evidence(cut, a2, d2) if _evidence_level(e, d2) == level]
             added = False
-            for e in more:
+            for e in _at_level(_evidence(cut, a2, d2), d2, level):
                 # a passage of the shortened text may straddle a removed one: keep only what is left
                 for s, t in _minus((back(e.start), back(e.end - 1) + 1), sorted(spans)):
                     spans[(s, t)] = Evidence(s, t, text[s:t], e.entry_id)
@@ -258,9 +256,9 @@ def _matters(matches: list[EntryMatch], parts: list[int], about: list[bool],
     """The matters found. An entry counts when its best passage reaches the rule threshold; with a
     learned scorer, a rule finding it is confident is wrong (P under its veto level, chosen on
     leave-one-domain-out predictions) is dropped when the scorer was trained on examples of that entry
-    (an organisation's new entries are never vetoed), and an entry it is confident about is added. A passage instantiates one matter, so where
-    several entries claim the same best passage only the best-supported one counts (最小化、精准化): a
-    higher-level second matter needs its own disclosing passage."""
+    (an organisation's new entries are never vetoed), and an entry it is confident about is added.
+    A passage instantiates one matter, so where several entries claim the same best passage only the
+    best-supported one counts (最小化、精准化): a higher-level second matter needs its own passage."""
     def found(m: EntryMatch) -> bool:
         if scorer is not None and m.prob is not None:
             if m.prob >= scorer.add_from and not about[m.best]:  # a passage about secrecy discloses nothing
@@ -298,9 +296,10 @@ def _evidence(text: str, a: Analysis, d: Decision) -> list[Evidence]:
     return list(out.values())
 
 
-def _evidence_level(e: Evidence, d: Decision) -> str:
+def _at_level(evidence: list[Evidence], d: Decision, level: str) -> list[Evidence]:
+    """The evidence of the matters at ``level`` (unclear or derived evidence takes the document's)."""
     levels = {m.entry_id: m.level for m in d.found}
-    return levels.get(e.entry_id, d.level)
+    return [e for e in evidence if levels.get(e.entry_id, d.level) == level]
 
 
 def _delete(text: str, spans: list[tuple[int, int]]) -> tuple[str, Callable[[int], int]]:
@@ -333,9 +332,6 @@ def _scope_texts(passages: list[Passage], sections: dict[int, list[str]]) -> dic
             for k, v in sections.items()}
 
 
-_EXAMPLE_BEFORE = re.compile(r"(?:[“\"‘]|如|例如|比如|诸如|写成|写为|标为|标注为|标成|误标|标注|标明)\s*$")
-
-
 def _minus(span: tuple[int, int], removed: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The parts of ``span`` outside the (sorted, disjoint) ``removed`` spans."""
     out, (s, t) = [], span
@@ -348,6 +344,9 @@ def _minus(span: tuple[int, int], removed: list[tuple[int, int]]) -> list[tuple[
     if s < t:
         out.append((s, t))
     return out
+
+
+_EXAMPLE_BEFORE = re.compile(r"(?:[“\"‘]|如|例如|比如|诸如|写成|写为|标为|标注为|标成|误标|标注|标明)\s*$")
 
 
 def _about_at(pos: int, norm: str, passages: list[Passage], signals: list[PassageSignals]) -> bool:

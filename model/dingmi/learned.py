@@ -72,7 +72,8 @@ def pair_vector(ctx: DocContext, m: EntryMatch, pair: PassagePair) -> list[float
     ]
 
 
-def _best_pair(m: EntryMatch) -> PassagePair:
+def best_pair(m: EntryMatch) -> PassagePair:
+    """The pair of an entry's best passage."""
     return next(x for x in m.pairs if x.index == m.best)
 
 
@@ -98,7 +99,7 @@ class LearnedScorer:
 
     def rows(self, matches: list[EntryMatch], ctx: DocContext) -> list[list[float]]:
         """One feature row per candidate entry: its best passage (by the rules) and how it relates."""
-        return [pair_vector(ctx, m, _best_pair(m)) for m in matches]
+        return [pair_vector(ctx, m, best_pair(m)) for m in matches]
 
     def rescore(self, matches: list[EntryMatch], ctx: DocContext) -> None:
         """Set ``prob`` = P(the entry is a matter of this document, disclosed in its best passage) and
@@ -109,7 +110,7 @@ class LearnedScorer:
             return
         probs = self.pair_model.predict_proba(np.asarray(self.rows(matches, ctx), dtype=np.float64))[:, 1]
         for m, pr in zip(matches, probs):
-            m.prob = float(pr) * _best_pair(m).gate
+            m.prob = float(pr) * best_pair(m).gate
             m.vetoable = m.entry_id in self.known_entries
             m.score = 0.5 * (m.rule_score + m.prob)
         matches.sort(key=lambda m: (-m.score, m.entry_id))

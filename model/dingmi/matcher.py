@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 import ahocorasick
 
 from dingmi.disclose import PassageSignals
+from dingmi.header import Header
 from dingmi.passages import Passage
 from dingmi.profiles import EntryProfile
-from dingmi.header import Header
 from dingmi.qualifiers import DocState, SectionState, gate
 
 MIN_COVERAGE = 0.2  # entries with less of their weighted terms in the whole document are not scored
@@ -44,21 +44,18 @@ class EntryMatch:
 
     profile: EntryProfile
     score: float
-    coverage: float  # weighted share of the entry's terms anywhere in the document
+    coverage: float  # weighted share of the entry's terms in the best passage's own document
     window: float  # weighted share in the best passage's subject (passage + scope)
     title: float
     gate: float
     matched: list[str]
     reasons: list[str]
     evidence: list[Passage] = field(default_factory=list)
-    head_ok: bool = True
     require_ok: bool = True
     excluded: bool = False
     rule_score: float = 0.0  # the rule score, kept when a learned scorer re-ranks ``score``
     prob: float | None = None  # P(matter) from the learned scorer, when one is loaded
     vetoable: bool = False  # the scorer was trained on examples of this entry, so its "no" counts
-    disclosure: float = 0.0  # disclosure of the best passage
-    subject: float = 0.0  # subject support of the best passage
     best: int = -1  # index of the best passage
     pairs: list[PassagePair] = field(default_factory=list)  # every passage scored for this entry
 
@@ -212,7 +209,7 @@ class Matcher:
         require_ok = all(any(f in forms for f in group) for group in p.require)
         excluded = any(f in forms for f in p.exclude)
         specificity = min(1.0, 0.5 + total / 16)  # few distinctive terms: cannot match confidently on them
-        best_i, best_s, best_sub, best_w = -1, 0.0, 0.0, 0.0
+        best_i, best_s, best_w = -1, 0.0, 0.0
         scored: dict[int, float] = {}
         pairs: list[PassagePair] = []
         gates: dict[int, tuple[float, list[str]]] = {}
@@ -241,7 +238,7 @@ class Matcher:
             scored[i] = s
             pairs.append(PassagePair(i, local, head, min(1.0, weight_in.get(i, 0.0) / total), min(1.0, in_sec), gates[sec][0], s))
             if s > best_s:
-                best_i, best_s, best_sub, best_w = i, s, subject, local
+                best_i, best_s, best_w = i, s, local
         if best_i < 0:
             return None
         g, reasons = gates[ctx.passages[best_i].section]
@@ -250,11 +247,10 @@ class Matcher:
         about = 1.0 - 0.5 * min(1.0, ctx.about_share.get(ctx.passages[best_i].section, 0.0) * 2)
         score = min(1.0, 1.6 * best_s) * penalty * specificity * about
         g *= penalty
-        head_ok = not p.head or any(p.head & keys_in.get(i, set()) for i in candidates) or bool(p.head & title_keys)
         cut = EVIDENCE_SHARE * best_s
         evidence = sorted((ctx.passages[i] for i, s in scored.items() if s >= cut and s > 0), key=lambda x: x.start)
         keys = [t.key for t in sorted(matched, key=lambda t: -t.weight)]
         return EntryMatch(
-            p, score, part_cov.get(ctx.passages[best_i].part, coverage), best_w, title_w / total, g, keys, reasons, evidence, head_ok, require_ok, excluded,
-            rule_score=score, disclosure=ctx.disclose[best_i], subject=best_sub, best=best_i, pairs=pairs,
+            p, score, part_cov.get(ctx.passages[best_i].part, coverage), best_w, title_w / total, g, keys, reasons,
+            evidence, require_ok, excluded, rule_score=score, best=best_i, pairs=pairs,
         )

@@ -24,7 +24,8 @@ _HEADING = (
 )
 _SENT = re.compile(r"[^。！？；!?;]+(?:[。！？；!?;]+|$)")
 _LEAD_IN = re.compile(r"(?:如下|以下|下列|列表|清单|明细|情况|内容|要求|安排)?[：:]\s*$")
-_DATE_LINE = re.compile(r"^\s*(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年\s*\S{1,3}\s*月\s*\S{1,4}\s*日\s*(?:印发)?\s*$")
+DATE_LINE = re.compile(  # a 落款 成文日期 or 印发 date on a line of its own
+    r"^\s*(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年\s*\S{1,3}\s*月\s*\S{1,4}\s*日\s*(?:印发)?\s*$")
 _CLOSING = re.compile(r"^(?:附件|抄送|印发|主题词|[（(]联系人|联系人|[（(]此件|此页无正文)")
 _NEW_DOC = re.compile(r"〔\s*\d{4}\s*〕|^关于|(?:通知|通报|公告|报告|请示|函|纪要|简报)$")
 _MAX_PASSAGE = 400  # longer sentences are cut into windows so one passage never spans a page
@@ -38,11 +39,9 @@ class Passage:
     end: int
     text: str
     heading: bool  # a heading line itself (names a topic; never 密点 on its own)
-    level: int  # heading level (0 attachment … 4), 9 for body text
     scope: tuple[int, ...]  # indices of the heading / lead-in passages above it
     section: int
     part: int
-    line: int
     preamble: int  # the section before the first heading of this passage's part (title, 主送, intro)
 
 
@@ -55,7 +54,7 @@ def split_passages(norm: str) -> list[Passage]:
     section = part = preamble = 0
     pos = 0
     after_date = 0
-    for line_no, line in enumerate(norm.split("\n")):
+    for line in norm.split("\n"):
         line_start, pos = pos, pos + len(line) + 1
         body = line.strip()
         if not body:
@@ -67,7 +66,7 @@ def split_passages(norm: str) -> list[Passage]:
             preamble = section
             stack, lead, table_head = [], None, None
             after_date = 0
-        elif _DATE_LINE.match(body):
+        elif DATE_LINE.match(body):
             after_date = 3  # a 落款 date: a new document may start within the next lines (organ, number, title)
         elif after_date:
             after_date = 0 if _CLOSING.match(body) else after_date - 1
@@ -85,8 +84,7 @@ def split_passages(norm: str) -> list[Passage]:
         for s, e in _sentences(body):
             text = body[s:e]
             heading = level is not None and s == 0 and _is_heading(text)
-            out.append(Passage(offset + s, offset + e, text, heading, level if level is not None else 9, scope,
-                               section, part, line_no, preamble))
+            out.append(Passage(offset + s, offset + e, text, heading, scope, section, part, preamble))
         if level is not None and first < len(out):
             stack.append((level, first))
         last = out[-1] if len(out) > first else None

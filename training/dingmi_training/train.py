@@ -19,7 +19,7 @@ from spacy.training import Example
 from dingmi.bundle import write_meta
 from dingmi.catalog import Catalog, load_default
 from dingmi.engine import Engine, raw_confidence
-from dingmi.learned import LearnedScorer
+from dingmi.learned import LearnedScorer, best_pair
 from dingmi.profiles import load_lexicon
 from dingmi.spacy_jieba import blank_pipeline
 from dingmi_training.data import dataset_sha256
@@ -87,7 +87,7 @@ def pair_data(analyses: list[Any], rows: list[dict[str, Any]], scorer: LearnedSc
     X, y, idx = [], [], []
     for i, (a, r) in enumerate(zip(analyses, rows)):
         gold = set(r.get("expected_entries") or [])
-        kept = [m for m in a.matches if next(x for x in m.pairs if x.index == m.best).gate >= 0.5]
+        kept = [m for m in a.matches if best_pair(m).gate >= 0.5]
         X += scorer.rows(kept, a.ctx)
         y += [int(m.entry_id in gold) for m in kept]
         idx += [i] * len(kept)
