@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dingmi.passages import DATE_LINE
 
@@ -85,8 +86,10 @@ class PassageSignals:
 _CONTACT = re.compile(r"(?:电话|手机|传真|邮编|联系方式|qq|邮箱)[:：]?\s*[\d\-—()（）\s,，、]{5,}|\d{3,4}-\d{7,8}|1\d{2}-?\d{4}-?\d{4}")
 
 
+@lru_cache(maxsize=1 << 16)
 def passage_signals(text: str) -> PassageSignals:
-    """Signals of one normalised passage (telephone numbers and other contact details are not content)."""
+    """Signals of one normalised passage (telephone numbers and other contact details are not content).
+    Cached: the lowering re-check and boilerplate repeat the same passages (the result is read-only)."""
     text = _CONTACT.sub(" ", text)
     content = {k: len(p.findall(text)) for k, p in _CONTENT.items()}
     strong = sum(min(3, content[k]) for k in ("answer", "score", "question", "formula", "coordinate", "scale", "route", "code", "quote"))

@@ -18,6 +18,7 @@ import bisect
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import ahocorasick
 
@@ -25,7 +26,7 @@ from dingmi.disclose import PassageSignals
 from dingmi.header import Header
 from dingmi.passages import Passage
 from dingmi.profiles import EntryProfile
-from dingmi.qualifiers import DocState, SectionState, gate
+from dingmi.qualifiers import DocState, EntryQualifiers, SectionState, gate
 
 MIN_COVERAGE = 0.2  # entries with less of their weighted terms in the whole document are not scored
 EVIDENCE_SHARE = 0.6  # passages within this share of an entry's best passage are evidence too
@@ -68,7 +69,7 @@ class EntryMatch:
         return self.profile.entry.level
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PassagePair:
     """One passage scored as a possible 密点 of one entry."""
 
@@ -96,6 +97,31 @@ class DocContext:
     about_share: dict[int, float]  # section → share of its body passages that speak about secrecy
     by_section: dict[int, list[int]]  # section → its non-heading passages
     states: dict[int, SectionState] = field(default_factory=dict)  # section → its qualifier signals (lazy)
+    gates: dict[tuple[int, int, bool], tuple[float, list[str]]] = field(default_factory=dict)
+
+    @cached_property
+    def concrete_in(self) -> dict[int, list[int]]:
+        """Section → body passages with concrete content, of that section or of the part it preambles."""
+        out: dict[int, list[int]] = defaultdict(list)
+        for sec, ps in self.by_section.items():
+            for i in ps:
+                if self.signals[i].concrete >= SECTION_CONCRETE:
+                    out[sec].append(i)
+                    if self.passages[i].preamble != sec:
+                        out[self.passages[i].preamble].append(i)
+        return out
+
+    def gate(self, sec: int, qualifier_id: int, q: EntryQualifiers, forms: frozenset[str]) -> tuple[float, list[str]]:
+        """An entry's qualifiers checked in one section (cached per section, distinct qualifiers — same
+        ``qualifier_id`` — and 已公布 reading)."""
+        if sec not in self.states:
+            self.states[sec] = SectionState(self.sections.get(sec, ""), self.header, self.doc_state)
+        state = self.states[sec]
+        published = state.published_for(forms)
+        key = (sec, qualifier_id, published)
+        if key not in self.gates:
+            self.gates[key] = gate(q, state, published)
+        return self.gates[key]
 
 
 class Matcher:
@@ -117,6 +143,9 @@ class Matcher:
             self._automaton.add_word(form, form)
         if len(self._automaton):
             self._automaton.make_automaton()
+        # entries with the same qualifiers share their gate in a section: one id per distinct set
+        kinds: dict[str, int] = {}
+        self._qualifier_id = [kinds.setdefault(repr(p.qualifiers), len(kinds)) for p in profiles]
         self._by_key: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for n, p in enumerate(profiles):
             for t in p.terms:
@@ -151,7 +180,7 @@ class Matcher:
                     if ctx.title_span and ctx.title_span[0] <= pos < ctx.title_span[1]:
                         key_in_title.add(key)
         coverage: dict[int, float] = defaultdict(float)
-        for key in key_pass.keys() | key_in_title:
+        for key in sorted(key_pass.keys() | key_in_title):  # sorted: sums in a fixed order, same result every run
             for n, share in self._by_key.get(key, ()):
                 coverage[n] += share
         children: dict[int, list[int]] = defaultdict(list)
@@ -161,13 +190,13 @@ class Matcher:
         out = []
         for n, cov in coverage.items():
             if cov >= MIN_COVERAGE:
-                m = self._score(self.profiles[n], cov, key_pass, key_in_title, forms, children, ctx)
+                m = self._score(self.profiles[n], self._qualifier_id[n], cov, key_pass, key_in_title, forms, children, ctx)
                 if m is not None:
                     out.append(m)
         out.sort(key=lambda m: (-m.score, m.entry_id))
         return out
 
-    def _score(self, p: EntryProfile, coverage: float, key_pass: dict[str, set[int]], key_in_title: set[str],
+    def _score(self, p: EntryProfile, qualifier_id: int, coverage: float, key_pass: dict[str, set[int]], key_in_title: set[str],
                forms: dict[str, list[int]], children: dict[int, list[int]], ctx: DocContext) -> EntryMatch | None:
         total = p.total_weight
         matched = [t for t in p.terms if t.key in key_pass or t.key in key_in_title]
@@ -187,7 +216,7 @@ class Matcher:
         part_keys: dict[int, set[str]] = defaultdict(set)
         for i, ks in keys_in.items():
             part_keys[ctx.passages[i].part] |= ks
-        part_cov = {part: sum(weight[k] for k in ks | title_keys) / total for part, ks in part_keys.items()}
+        part_cov = {part: sum(weight[k] for k in sorted(ks | title_keys)) / total for part, ks in part_keys.items()}
         # the subject may be set anywhere in the section (a short notice names it once, then details it)
         sec_keys: dict[int, set[str]] = defaultdict(set)
         for i, ks in keys_in.items():
@@ -199,13 +228,11 @@ class Matcher:
             key = (p.section, p.preamble)
             if key not in shares:
                 ks = sec_keys.get(p.section, set()) | sec_keys.get(p.preamble, set()) | title_keys
-                shares[key] = sum(weight[k] for k in ks) / total
+                shares[key] = sum(weight[k] for k in sorted(ks)) / total
             return shares[key]
 
-        named = set(sec_keys)
-        candidates.update(i for sec, ps in ctx.by_section.items() for i in ps
-                          if ctx.signals[i].concrete >= SECTION_CONCRETE
-                          and (sec in named or ctx.passages[i].preamble in named))
+        for sec in sec_keys:  # concrete passages of a section, or of a part whose preamble, names the entry
+            candidates.update(ctx.concrete_in.get(sec, ()))
         require_ok = all(any(f in forms for f in group) for group in p.require)
         excluded = any(f in forms for f in p.exclude)
         specificity = min(1.0, 0.5 + total / 16)  # few distinctive terms: cannot match confidently on them
@@ -217,26 +244,31 @@ class Matcher:
         # a work secret (内部) is the matter itself — a deliberation, a draft, a list — more than concrete
         # content, so a passage that names it counts nearly as much as one that details it
         floor = INTERNAL_FLOOR if p.entry.level == "内部" else 0.0
+        passages, disclose, head_keys = ctx.passages, ctx.disclose, p.head
+        no_keys: set[str] = set()
         for i in candidates:
-            ps = ctx.passages[i]
-            keys = set(keys_in.get(i, ())) | title_keys
+            ps = passages[i]
+            own = keys_in.get(i, no_keys)
             w = weight_in.get(i, 0.0) + title_w * 0.5
+            keys = own | title_keys if title_keys else own
             for j in ps.scope:
-                new = keys_in.get(j, set()) - keys
-                keys |= new
-                w += sum(weight[k] for k in new)
+                above = keys_in.get(j)
+                if above:
+                    new = above - keys
+                    if new:
+                        keys = keys | new
+                        w += sum(weight[k] for k in sorted(new))
             local = min(1.0, w / total)
-            head = not p.head or bool(p.head & keys)
+            head = not head_keys or not head_keys.isdisjoint(keys)
             in_sec = max(local, sec_share(ps))
             subject = (0.45 * local + 0.25 * in_sec + 0.3 * part_cov.get(ps.part, 0.0)) * (1.0 if head else 0.45)
             sec = ps.section
-            if sec not in gates:
-                if sec not in ctx.states:
-                    ctx.states[sec] = SectionState(ctx.sections.get(sec, ""), ctx.header, ctx.doc_state)
-                gates[sec] = gate(p.qualifiers, ctx.states[sec].for_entry(forms_here))  # type: ignore[arg-type]
-            s = subject * max(ctx.disclose[i], floor) * gates[sec][0]
+            g = gates.get(sec)
+            if g is None:
+                g = gates[sec] = ctx.gate(sec, qualifier_id, p.qualifiers, forms_here)
+            s = subject * max(disclose[i], floor) * g[0]
             scored[i] = s
-            pairs.append(PassagePair(i, local, head, min(1.0, weight_in.get(i, 0.0) / total), min(1.0, in_sec), gates[sec][0], s))
+            pairs.append(PassagePair(i, local, head, min(1.0, weight_in.get(i, 0.0) / total), min(1.0, in_sec), g[0], s))
             if s > best_s:
                 best_i, best_s, best_w = i, s, local
         if best_i < 0:

@@ -275,14 +275,17 @@ def _exam_timing(norm: str, header: Header) -> tuple[bool, bool]:
     return before, after
 
 
-def gate(q: EntryQualifiers, s: DocState) -> tuple[float, list[str]]:
-    """Multiplier in [0, 1] for an entry given the document, and the reasons (Chinese) that decided it."""
+def gate(q: EntryQualifiers, s: DocState, published: bool | None = None) -> tuple[float, list[str]]:
+    """Multiplier in [0, 1] for an entry given the document (or section), and the reasons (Chinese) that
+    decided it. ``published``: “已公布” as this entry sees it (default: the state's own reading)."""
     g, why = 1.0, []
+    if published is None:
+        published = s.published
     if q.before_use:
         if s.after_use and not s.before_use:
             g *= 0.05
             why.append("文中表明已启用（考试已结束），不属启用前事项")
-        elif s.published and not s.not_published:
+        elif published and not s.not_published:
             g *= 0.1
             why.append("文中表明已公布")
         elif s.before_use:
@@ -295,7 +298,7 @@ def gate(q: EntryQualifiers, s: DocState) -> tuple[float, list[str]]:
         else:
             g *= 0.1 if s.before_use else 0.5  # a 启用之后 matter does not exist before the exam
     if q.unpublished or q.not_implemented:
-        if s.published and not s.not_published:
+        if published and not s.not_published:
             g *= 0.05
             why.append("文中表明相关内容已公开发布")
         elif s.not_published:
@@ -351,7 +354,7 @@ def gate(q: EntryQualifiers, s: DocState) -> tuple[float, list[str]]:
                 g *= 0.1
         else:
             g *= 0.6
-    if s.published and not s.not_published and not (q.before_use or q.after_use or q.unpublished or q.not_implemented):
+    if published and not s.not_published and not (q.before_use or q.after_use or q.unpublished or q.not_implemented):
         g *= 0.5  # 已经依法公开的事项不得确定为国家秘密
     if s.public_notice:
         g *= 0.35
@@ -368,7 +371,7 @@ class SectionState(DocState):
 
     Timing and 尚未公布 are read in the section (with its part's preamble); tier, scale, precision,
     area and military-zone facts fall back to the whole document when the section has none.
-    “已公布” is read per entry (``for_entry``): a publication note attached to a cited document
+    “已公布” is read per entry (``published_for``): a publication note attached to a cited document
     (《…办法》（已于…公开发布）) speaks of that document, unless it names the entry's subject.
     """
 
@@ -376,10 +379,6 @@ class SectionState(DocState):
         super().__init__(section_text, header)
         self.doc = doc
         self._published: dict[frozenset[str], bool] = {}
-
-    def for_entry(self, forms: frozenset[str]) -> "EntryState":
-        """This section's signals as one entry (given by the term forms it matched) sees them."""
-        return EntryState(self, forms)
 
     def published_for(self, forms: frozenset[str]) -> bool:
         if forms not in self._published:
@@ -426,15 +425,3 @@ class SectionState(DocState):
     def _timing(self) -> tuple[bool, bool]:
         before, after = _exam_timing(self.norm, self.header)
         return (before, after) if before or after else self.doc._timing
-
-
-class EntryState:
-    """A section's signals as one entry sees them: everything from the section, ``published`` for
-    the entry's own subject."""
-
-    def __init__(self, section: SectionState, forms: frozenset[str]) -> None:
-        self._section = section
-        self.published = section.published_for(forms)
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._section, name)
