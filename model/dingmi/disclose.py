@@ -37,6 +37,9 @@ _CONTENT = {
     "quote": re.compile(r"[“\"][^”\"]{6,}[”\"]"),
     "figure": re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿|千)?\s*(?:元|吨|人|户|件|起|例|辆|个|项)?|[一二三四五六七八九十百千万]{2,}(?:人|件|起|元|吨)"),
 }
+# kinds whose every alternative needs a decimal digit (\d): nothing to find in a passage without one
+_NEEDS_DIGIT = frozenset({"score", "measure", "scale"})
+_DIGIT = re.compile(r"\d")
 # --- speaking about, not disclosing
 _MENTION = re.compile(
     r"现将|如下[：:]?$|通知如下|函告如下|报告如下|特此|请认真|请遵照|贯彻执行|遵照执行|^附件[：:\d]|"
@@ -91,10 +94,11 @@ def passage_signals(text: str) -> PassageSignals:
     """Signals of one normalised passage (telephone numbers and other contact details are not content).
     Cached: the lowering re-check and boilerplate repeat the same passages (the result is read-only)."""
     text = _CONTACT.sub(" ", text)
-    content = {k: len(p.findall(text)) for k, p in _CONTENT.items()}
+    has_digit = _DIGIT.search(text) is not None
+    content = {k: len(p.findall(text)) if has_digit or k not in _NEEDS_DIGIT else 0 for k, p in _CONTENT.items()}
     strong = sum(min(3, content[k]) for k in ("answer", "score", "question", "formula", "coordinate", "scale", "route", "code", "quote"))
     weak = min(4, content["measure"]) + 0.5 * min(4, content["time"])
-    digits = sum(c.isdigit() for c in text)
+    digits = sum(map(str.isdigit, text))
     density = digits / max(20, len(text))
     concrete = min(1.0, 0.25 * strong + 0.15 * weak + 1.2 * density)
     return PassageSignals(

@@ -17,7 +17,6 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
-from scipy.special import expit
 
 from dingmi.disclose import PassageSignals
 from dingmi.matcher import DocContext, EntryMatch, PassagePair
@@ -59,7 +58,7 @@ def pair_vector(ctx: DocContext, m: EntryMatch, pair: PassagePair) -> list[float
     sig: PassageSignals = ctx.signals[pair.index]
     q = m.profile.qualifiers
     level = m.profile.entry.level
-    digits = sum(c.isdigit() for c in p.text) / max(20, len(p.text))
+    digits = sum(map(str.isdigit, p.text)) / max(20, len(p.text))
     return [
         pair.local, pair.in_passage, pair.in_section, float(pair.head), pair.score / pair.gate if pair.gate else 0.0, m.coverage, m.title,
         math.log1p(m.profile.total_weight), float(m.require_ok), float(m.excluded), math.log1p(len(m.matched)),
@@ -85,6 +84,8 @@ def positive_proba(model: Any) -> Callable[[np.ndarray], np.ndarray]:
     if names != ["FunctionTransformer", "StandardScaler", "LogisticRegression"] or len(steps[2].classes_) != 2 \
             or steps[0].kw_args or steps[0].validate or steps[0].func is None:
         return lambda X: model.predict_proba(X)[:, 1]
+    from scipy.special import expit  # only here: SciPy costs the command line 0.4 s of start-up
+
     transform, scaler, lr = steps
     mean = scaler.mean_ if scaler.with_mean else None
     scale = scaler.scale_ if scaler.with_std else None
@@ -137,9 +138,10 @@ class LearnedScorer:
         the entry's scale…) is not one, however concretely it is described."""
         if not matches:
             return
-        probs = self._proba(np.asarray(self.rows(matches, ctx), dtype=np.float64))
-        for m, pr in zip(matches, probs):
-            m.prob = float(pr) * best_pair(m).gate
+        bests = [best_pair(m) for m in matches]
+        probs = self._proba(np.asarray([pair_vector(ctx, m, b) for m, b in zip(matches, bests)], dtype=np.float64))
+        for m, b, pr in zip(matches, bests, probs):
+            m.prob = float(pr) * b.gate
             m.vetoable = m.entry_id in self.known_entries
             m.score = 0.5 * (m.rule_score + m.prob)
         matches.sort(key=lambda m: (-m.score, m.entry_id))
