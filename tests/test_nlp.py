@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jieba
+import pytest
 
 from dingmi.nlp import cut, make_tokenizer
 from dingmi.profiles import load_lexicon
@@ -27,3 +30,27 @@ def test_user_words_stay_whole_and_instances_are_independent() -> None:
     b = make_tokenizer([])
     assert "高程异常成果" in cut(a, "精度优于1米的高程异常成果")
     assert "高程异常成果" not in cut(b, "精度优于1米的高程异常成果")
+
+
+def test_a_memo_keeps_the_cuts_and_spares_the_dictionary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DINGMI_DATA_DIR", str(tmp_path))
+    texts = ["精度优于1米的高程异常成果", "国家教育考试在启用之前的试题、参考答案和评分标准"]
+    plain = make_tokenizer(["高程异常成果"])
+    first = make_tokenizer(["高程异常成果"], memo="test")
+    assert [cut(first, t) for t in texts] == [cut(plain, t) for t in texts]
+    first.save()
+    again = make_tokenizer(["高程异常成果"], memo="test")
+    assert [cut(again, t) for t in texts] == [cut(plain, t) for t in texts]
+    assert again._jieba is None  # answered from the memo: no dictionary built
+    other_words = make_tokenizer(["高程"], memo="test")
+    cut(other_words, texts[0])
+    assert other_words._jieba is not None  # other user words: another memo
+
+
+def test_normalisation_folds_exactly_what_zhconv_maps() -> None:
+    from zhconv import zhconv
+
+    from dingmi.text import _zh2hans
+
+    zhconv.getdict("zh-hans")
+    assert _zh2hans() == zhconv.zhcdicts["zh2Hans"]

@@ -8,6 +8,9 @@ Layout::
 
 A joblib file runs code when loaded: ``load_bundle`` refuses any file whose sha256 differs from
 meta.json, any file meta.json does not list, and any bundle built with other library versions.
+The first load of a bundle keeps its fitted numbers in the data directory's cache (``dingmi.cache``,
+keyed by the files' sha256s; JSON and NumPy arrays only), so later runs import neither
+scikit-learn nor spaCy (``dingmi.fastmodel``, ``dingmi.textcat`` compute the same figures).
 """
 
 from __future__ import annotations
@@ -19,11 +22,15 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from dingmi import __version__
+from dingmi import __version__, cache
+from dingmi.cache import data_dir
 from dingmi.errors import BundleError
 
 META = "meta.json"
 FORMAT = 1
+CACHE_FORMAT = 1  # layout of the numbers cached per bundle (bump to invalidate)
+
+__all__ = ["data_dir", "default_bundle_dir", "ensure_default_bundle", "load_bundle", "verify", "write_meta"]
 
 
 def library_versions() -> dict[str, str]:
@@ -104,34 +111,122 @@ def verify(root: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def load_bundle(root: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
-    """Verify, then load the learned scorer. Returns (LearnedScorer, meta)."""
+    """Verify, then load the learned scorer. Returns (LearnedScorer, meta).
+
+    The scorer's parts are read from the data directory's cache when it holds them for exactly these
+    files (keyed by their verified sha256s): plain numbers, no pickle, no scikit-learn or spaCy import.
+    Otherwise the bundle itself is loaded (joblib, spaCy) and its numbers are cached for the next run.
+    """
     meta = verify(root)
-    import joblib
-
-    from dingmi.learned import LearnedScorer
-
     root = Path(root)
-    parts = joblib.load(root / "pair_model.joblib")
-    nlp = None
-    if (root / "nlp").is_dir():
-        import spacy
-
-        import dingmi.spacy_jieba  # noqa: F401  (registers the tokenizer before spacy.load)
-
-        nlp = spacy.load(root / "nlp")
-    scorer = LearnedScorer(parts["pair_model"], nlp, parts.get("calibrator"),
-                           parts.get("learned_terms", {}), frozenset(parts["known_entries"]),
-                           parts.get("veto_below", 0.05), parts.get("add_from", 0.7))
+    key = _cache_key(meta)
+    scorer = _load_cached(root, key) or _load_and_cache(root, key)
     return scorer, meta
 
 
-def data_dir() -> Path:
-    """``DINGMI_DATA_DIR`` or the user's data directory."""
-    env = os.environ.get("DINGMI_DATA_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
-    return Path(base) / "dingmi"
+def _cache_key(meta: dict[str, Any]) -> str:
+    files = json.dumps(meta.get("files", {}), sort_keys=True)
+    return hashlib.sha256(f"{CACHE_FORMAT}\n{files}".encode()).hexdigest()[:32]
+
+
+def _scorer(parts: dict[str, Any], pair_model: Any, nlp: Any, calibrator: Any) -> Any:
+    from dingmi.learned import LearnedScorer
+
+    return LearnedScorer(pair_model, nlp, calibrator, parts.get("learned_terms", {}), frozenset(parts["known_entries"]),
+                         parts.get("veto_below", 0.05), parts.get("add_from", 0.7))
+
+
+def _load_cached(root: Path, key: str) -> Any:
+    """The scorer from the cache, or None when it holds nothing usable for this bundle."""
+    stored = cache.read_json(f"bundle-{key}.json")
+    if not isinstance(stored, dict) or stored.get("key") != key:
+        return None
+    from dingmi.fastmodel import Calibrator, PairModel
+
+    try:
+        pair = PairModel.from_json(stored["pair_model"])
+        calibrator = None if stored["calibrator"] is None else Calibrator.from_json(stored["calibrator"])
+        nlp = None if stored["textcat"] is None else _cached_textcat(root, key, stored["textcat"])
+        return _scorer(stored, pair, nlp, calibrator)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _weights_sha256(W: Any, b: Any) -> str:
+    return hashlib.sha256(W.tobytes() + b.tobytes()).hexdigest()
+
+
+def _cached_textcat(root: Path, key: str, info: dict[str, Any]) -> Any:
+    """The bundle's document classifier; its weights are read from the cache on first use."""
+    from dingmi.textcat import BowTextcat
+
+    def weights() -> tuple[Any, Any]:
+        import zipfile
+
+        import numpy as np
+
+        try:
+            with np.load(cache.cache_dir() / f"bundle-{key}.npz", allow_pickle=False) as z:
+                W, b = z["W"], z["b"]
+            if _weights_sha256(W, b) == info["weights_sha256"]:
+                return W, b
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            pass
+        # the cached weights are gone or damaged: read them off the bundle again, checked again first
+        exported = _export_textcat(root) if _cache_key(verify(root)) == key else None
+        if exported is None or _weights_sha256(exported[1], exported[2]) != info["weights_sha256"]:
+            raise BundleError(f"模型包 {root} 在使用中被更改，请重新运行", code="DM307")
+        return exported[1], exported[2]
+
+    return BowTextcat(info["labels"], info["words"], info["symbols"], int(info["length"]), weights,
+                      int(info["max_length"]))
+
+
+def _load_spacy(root: Path) -> Any:
+    if not (root / "nlp").is_dir():
+        return None
+    import spacy
+
+    import dingmi.spacy_jieba  # noqa: F401  (registers the tokenizer before spacy.load)
+
+    return spacy.load(root / "nlp")
+
+
+def _export_textcat(root: Path) -> Any:
+    from dingmi.textcat import export
+
+    nlp = _load_spacy(root)
+    return None if nlp is None else export(nlp)
+
+
+def _load_and_cache(root: Path, key: str) -> Any:
+    """Load the bundle itself (joblib, spaCy), then cache its numbers when they have the usual shape."""
+    import joblib
+    import numpy as np
+
+    from dingmi.fastmodel import export_calibrator, export_pair_model
+    from dingmi.textcat import BowTextcat, export
+
+    parts = joblib.load(root / "pair_model.joblib")
+    nlp = _load_spacy(root)
+    pair = export_pair_model(parts["pair_model"])
+    calibrator = export_calibrator(parts.get("calibrator"))
+    textcat = None if nlp is None else export(nlp)
+    if pair is None or (calibrator is None) != (parts.get("calibrator") is None) or (textcat is None) != (nlp is None):
+        return _scorer(parts, parts["pair_model"], nlp, parts.get("calibrator"))  # an unusual bundle: as it is
+    fast_nlp, info = None, None
+    if textcat is not None:
+        info, W, b = textcat
+        info = {**info, "weights_sha256": _weights_sha256(W, b)}
+        fast_nlp = BowTextcat(info["labels"], info["words"], info["symbols"], info["length"], lambda: (W, b),
+                              info["max_length"])
+        cache.write_file(f"bundle-{key}.npz", lambda f: np.savez(f, W=W, b=b))
+    cache.write_json(f"bundle-{key}.json", {
+        "key": key, "pair_model": pair.to_json(), "calibrator": None if calibrator is None else calibrator.to_json(),
+        "textcat": info, "learned_terms": parts.get("learned_terms", {}), "known_entries": sorted(parts["known_entries"]),
+        "veto_below": parts.get("veto_below", 0.05), "add_from": parts.get("add_from", 0.7),
+    })
+    return _scorer(parts, pair, fast_nlp, calibrator)
 
 
 def default_bundle_dir() -> Path:

@@ -96,7 +96,7 @@ def build_profiles(catalog: Catalog, lexicon: dict[str, tuple[str, ...]] | None 
     """Profiles for every entry of the catalog, with term weights by inverse entry frequency."""
     lexicon = load_lexicon() if lexicon is None else lexicon  # {} = no synonyms (generic matching only)
     expert = load_expert_profiles() if expert is None else expert
-    tk = make_tokenizer(list(lexicon))
+    tk = make_tokenizer(list(lexicon), memo=f"profiles {catalog.sha256}")  # entry cuts kept in the data dir
     raw: list[tuple[CatalogEntry, list[str]]] = []
     for e in catalog.entries:
         text = normalize(e.text)
@@ -105,6 +105,7 @@ def build_profiles(catalog: Catalog, lexicon: dict[str, tuple[str, ...]] | None 
         keys = list(dict.fromkeys(lexicon.get(w, (w,))[0] for w in [*words, *map(normalize, extra)]))
         head = frozenset(lexicon.get(w, (w,))[0] for w in _head_words(tk, text))
         raw.append((e, keys, head))
+    tk.save()
     df = Counter(k for _, keys, _ in raw for k in set(keys))
     n = len(raw)
     profiles = []
