@@ -11,9 +11,7 @@ It is trained on annotated 密点 (``passages`` in the training corpus).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -74,34 +72,6 @@ def pair_vector(ctx: DocContext, m: EntryMatch, pair: PassagePair) -> list[float
     ]
 
 
-def positive_proba(model: Any) -> Callable[[np.ndarray], np.ndarray]:
-    """P(class 1) for rows of features. The shipped pipeline (FunctionTransformer → StandardScaler →
-    binary LogisticRegression) is evaluated with numpy directly — the same arithmetic without
-    scikit-learn's per-call input checks, which cost more than the model; any other model goes through
-    its own ``predict_proba``."""
-    steps = [step for _, step in getattr(model, "steps", [])]
-    names = [type(step).__name__ for step in steps]
-    if names != ["FunctionTransformer", "StandardScaler", "LogisticRegression"] or len(steps[2].classes_) != 2 \
-            or steps[0].kw_args or steps[0].validate or steps[0].func is None:
-        return lambda X: model.predict_proba(X)[:, 1]
-    from scipy.special import expit  # only here: SciPy costs the command line 0.4 s of start-up
-
-    transform, scaler, lr = steps
-    mean = scaler.mean_ if scaler.with_mean else None
-    scale = scaler.scale_ if scaler.with_std else None
-    coef, intercept = lr.coef_.T, lr.intercept_
-
-    def proba(X: np.ndarray) -> np.ndarray:
-        Z = np.array(transform.func(X), dtype=np.float64)
-        if mean is not None:
-            Z -= mean
-        if scale is not None:
-            Z /= scale
-        return expit((Z @ coef + intercept).ravel())
-
-    return proba
-
-
 def best_pair(m: EntryMatch) -> PassagePair:
     """The pair of an entry's best passage."""
     return next(x for x in m.pairs if x.index == m.best)
@@ -139,25 +109,16 @@ class LearnedScorer:
         if not matches:
             return
         bests = [best_pair(m) for m in matches]
-        probs = self._proba(np.asarray([pair_vector(ctx, m, b) for m, b in zip(matches, bests)], dtype=np.float64))
+        X = np.asarray([pair_vector(ctx, m, b) for m, b in zip(matches, bests)], dtype=np.float64)
+        probs = self.pair_model.predict_proba(X)[:, 1]
         for m, b, pr in zip(matches, bests, probs):
             m.prob = float(pr) * b.gate
             m.vetoable = m.entry_id in self.known_entries
             m.score = 0.5 * (m.rule_score + m.prob)
         matches.sort(key=lambda m: (-m.score, m.entry_id))
 
-    @cached_property
-    def _proba(self) -> Callable[[np.ndarray], np.ndarray]:
-        return positive_proba(self.pair_model)
-
     def calibrate(self, raw: float) -> float:
-        """Calibrated probability that the suggested level is right (an isotonic calibrator is read as
-        its piecewise-linear function, clipped to its fitted range, as its ``predict`` does)."""
-        cal = self.calibrator
-        if cal is None:
+        """Calibrated probability that the suggested level is right."""
+        if self.calibrator is None:
             return raw
-        if type(cal).__name__ == "IsotonicRegression" and cal.out_of_bounds == "clip":
-            value = np.interp(min(max(raw, cal.X_min_), cal.X_max_), cal.X_thresholds_, cal.y_thresholds_)
-        else:
-            value = cal.predict([raw])[0]
-        return float(np.clip(value, 0.0, 1.0))
+        return float(np.clip(self.calibrator.predict([raw])[0], 0.0, 1.0))
