@@ -1,21 +1,21 @@
-"""Archive scan throughput: 1 worker vs 2 workers, beside the engine's own throughput, and resume time.
+"""Archive scan scaling and resume cost, with the default model bundle and with the rules alone.
 
 Generates a mixed archive (≥ 2,000 files, ≥ 50 MB of text: .txt in UTF-8 and GBK, .md, .html,
-.docx, .pdf, some inside .zip files, a few broken files) from the labelled corpus in a temp
-directory, then measures in one run:
+.docx, .pdf, some inside .zip files, a few broken files; sizes vary, a few files are ten times the
+average) from the labelled corpus in a temp directory. Then, for each engine (``--no-model`` and
+``--model DIR``, by default the default bundle archive staff run), ``--repeats`` times, side by side:
 
-- full scans with 1 and 2 workers (files/s, chars/s, wall time including worker start-up);
-- a scan of the .txt files alone with 1 worker, against the engine's own single-process
-  ``suggest`` throughput on the same texts;
-- resuming the finished 2-worker scan (nothing to redo; outputs regenerated).
+- a full scan with 1 worker and one with 2 workers (fresh output directories, in alternating
+  order), wall time including start-up (catalog, walk, engine load, outputs);
+- resuming the finished 2-worker scan: in-process, as the ``dingmi scan`` command (interpreter
+  start-up included), and in-process once more with the outputs to regenerate.
 
-    python bench/bench_scan.py [--files 2000] [--mb 50] [--keep DIR] [--model DIR] [--repeats 1]
+    python bench/bench_scan.py [--files 2000] [--mb 50] [--repeats 3] [--model DIR] [--modes rules,model]
+                               [--keep DIR] [--engine-share]
 
-Without ``--model`` the engine runs on its rules alone (``dingmi scan --no-model``); with it,
-both the scans and the engine measurement use that bundle's learned layer.
-
-Targets (issue 6): ≥ 1.7× from 1 to 2 workers; ≥ 70% of the engine's throughput on .txt;
-resume ≤ 5% of the full scan time.
+Targets (issue 10), on medians over the repeats: 2 workers ≥ 1.8× one worker; resuming a
+finished scan ≤ 5% of its full (2-worker) time. ``--engine-share`` adds issue 6's comparison of a
+1-worker scan of the .txt files with the engine's own ``suggest`` throughput (target ≥ 70%).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import os
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -113,6 +114,8 @@ def generate(base: Path, n_files: int, mb: float, seed: int = 6) -> Archive:
     seeds = seed_texts()
     root, txt_root = base / "archive", base / "txt"
     per_file = int(mb * 1_000_000 / 3 / n_files * 1.15)  # UTF-8 Chinese is ~3 bytes a character
+    # sizes vary as in a real archive: most files short, a few ten times the average (mean 1.0)
+    scales = [0.4] * 60 + [1.0] * 25 + [2.0] * 10 + [4.0] * 4 + [10.0]
     kinds = ["txt"] * 60 + ["gbk"] * 10 + ["md"] * 8 + ["html"] * 8 + ["docx"] * 8 + ["pdf"] * 3 + ["zip"] * 3
     zipped: list[tuple[str, bytes]] = []
     txt_texts: list[str] = []
@@ -124,7 +127,8 @@ def generate(base: Path, n_files: int, mb: float, seed: int = 6) -> Archive:
         if i % 500 == 7:  # a few broken files among the good ones
             (sub / f"broken{i}.docx").write_bytes(b"PK\x03\x04 broken")
             continue
-        text = make_text(rng, seeds, per_file // 4 if kind == "pdf" else per_file)
+        chars_wanted = int(per_file * rng.choice(scales) / (sum(scales) / len(scales)))
+        text = make_text(rng, seeds, chars_wanted // 4 if kind == "pdf" else chars_wanted)
         text_bytes += len(text.encode("utf-8"))
         chars += len(text)
         name = f"doc{i:05d}"
@@ -159,10 +163,6 @@ def _cpu_split() -> tuple[float, float]:
     return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
-def _cpu() -> float:
-    return sum(_cpu_split())
-
-
 class Stopwatch(PlainProgress):
     """Progress that also records when the workers were ready and when the last file finished."""
 
@@ -181,22 +181,38 @@ class Stopwatch(PlainProgress):
 
 @dataclass
 class Timing:
-    wall: float    # whole run, worker start-up included
-    steady: float  # workers ready -> last file done
+    wall: float      # whole run: catalog, walk, engine load, files, outputs
+    startup: float   # run start -> workers ready (catalog, walk, engine load, processes)
+    steady: float    # workers ready -> last file done
     files: int
-    cpu: float     # this process and its (joined) workers
-    main_cpu: float  # this process alone (walk, state DB, outputs)
+    processed: int
+    cpu: float       # this process and its (joined) workers
+    main_cpu: float  # this process alone (walk, engine preload, state DB commits, outputs)
 
 
 def timed_scan(root: Path, out: Path, workers: int, bundle: str | None) -> Timing:
-    """Run one scan and time it."""
+    """Run one scan in-process and time it."""
     watch = Stopwatch()
     t, (own, children) = time.perf_counter(), _cpu_split()
     summary = run(RunOptions(root=root, out_dir=out, workers=workers, bundle=bundle, progress=watch))
-    wall = time.perf_counter() - t
-    steady = watch.done_at - watch.ready if watch.ready else 0.0
+    end = time.perf_counter()
     own2, children2 = _cpu_split()
-    return Timing(wall, steady, summary.files, own2 - own + children2 - children, own2 - own)
+    startup = watch.ready - t if watch.ready else 0.0
+    steady = watch.done_at - watch.ready if watch.ready else 0.0
+    return Timing(end - t, startup, steady, summary.files, summary.processed,
+                  own2 - own + children2 - children, own2 - own)
+
+
+def cli_resume(root: Path, out: Path, bundle: str | None) -> float:
+    """Wall time of ``dingmi scan`` rerun on a finished output directory (a new interpreter)."""
+    model_args = ["--model", bundle] if bundle else ["--no-model"]
+    t = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "dingmi", "scan", str(root), "--out", str(out), "--workers", "2",
+                           *model_args], check=True, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    if "本次处理0个" not in done.stdout:
+        raise SystemExit(f"resume redid work: {done.stdout}")
+    return wall
 
 
 def _burn(n: int) -> None:
@@ -238,77 +254,143 @@ def engine_rate(texts: list[str], bundle: str | None) -> float:
     return sum(map(len, texts)) / (time.perf_counter() - t)
 
 
+@dataclass
+class Repeat:
+    capacity: float
+    one: Timing
+    two: Timing
+    resume: Timing
+    resume_cli: float
+    regenerate: Timing
+
+    @property
+    def speedup(self) -> float:
+        return self.one.wall / self.two.wall
+
+
+def measure(arc: Archive, base: Path, name: str, bundle: str | None, repeats: int) -> list[Repeat]:
+    """``repeats`` side-by-side rounds of 1-worker scan, 2-worker scan and resumes."""
+    got = []
+    for r in range(repeats):
+        capacity = parallel_capacity()
+        out1, out2 = base / f"{name}-1w-{r}", base / f"{name}-2w-{r}"
+        if r % 2 == 0:  # alternate which goes first: drifting load on the machine hits both alike
+            one, two = timed_scan(arc.root, out1, 1, bundle), timed_scan(arc.root, out2, 2, bundle)
+        else:
+            two = timed_scan(arc.root, out2, 2, bundle)
+            one = timed_scan(arc.root, out1, 1, bundle)
+        resume = timed_scan(arc.root, out2, 2, bundle)
+        resume_cli = cli_resume(arc.root, out2, bundle)
+        (out2 / "report.html").unlink()  # the outputs are regenerated from the state DB
+        regenerate = timed_scan(arc.root, out2, 2, bundle)
+        assert resume.processed == regenerate.processed == 0, "a resume redid work"
+        got.append(Repeat(capacity, one, two, resume, resume_cli, regenerate))
+        print(f"  [{name} {r + 1}/{repeats}] CPUs available {capacity:.2f}; 1 worker {one.wall:.1f} s, "
+              f"2 workers {two.wall:.1f} s ({one.wall / two.wall:.2f}x); resume {resume.wall:.2f} s, "
+              f"CLI {resume_cli:.2f} s", flush=True)
+        shutil.rmtree(out1, ignore_errors=True)
+        shutil.rmtree(out2, ignore_errors=True)
+    return got
+
+
+def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(r[i]) for r in [*rows, header]) for i in range(len(header))]
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
+    print("  ".join("-" * w for w in widths))
+    last = len(header) - 1
+    for r in rows:
+        print("  ".join(c.ljust(w) if i in (0, last) else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+
+
+def verdict(ok: bool) -> str:
+    return "MET" if ok else "NOT MET"
+
+
+def report(name: str, arc: Archive, reps: list[Repeat]) -> list[str]:
+    """Print the table of one engine; return its target lines."""
+    med = statistics.median
+
+    def scan_row(label: str, pick: str) -> tuple[str, ...]:
+        ts = [getattr(r, pick) for r in reps]
+        wall = med(t.wall for t in ts)
+        return (label, f"{arc.files / wall:,.1f}", f"{arc.chars / wall:,.0f}", f"{wall:.1f}",
+                f"{med(t.startup for t in ts):.2f}", f"{med(t.steady for t in ts):.1f}",
+                f"{med(t.cpu for t in ts):.1f} ({med(t.main_cpu for t in ts):.1f})")
+
+    def resume_row(label: str, walls: list[float]) -> tuple[str, ...]:
+        return (label, "", "", f"{med(walls):.2f}", "", "", "")
+
+    print(f"\n== {name} (medians of {len(reps)}) ==")
+    table(("run", "files/s", "chars/s", "wall s", "start-up s", "steady s", "cpu s (main)"), [
+        scan_row("full scan, 1 worker", "one"),
+        scan_row("full scan, 2 workers", "two"),
+        resume_row("resume finished scan (in-process)", [r.resume.wall for r in reps]),
+        resume_row("resume finished scan (dingmi scan command)", [r.resume_cli for r in reps]),
+        resume_row("resume, outputs regenerated (in-process)", [r.regenerate.wall for r in reps]),
+    ])
+    speedup = med(r.speedup for r in reps)
+    resume = med(r.resume_cli / r.two.wall for r in reps)
+    regen = med(r.regenerate.wall / r.two.wall for r in reps)
+    capacity = med(r.capacity for r in reps)
+    return [
+        f"{name}: 2 workers vs 1 worker  {speedup:.2f}x  (target >= 1.80x: {verdict(speedup >= 1.8)}); "
+        f"per round {', '.join(f'{r.speedup:.2f}' for r in reps)}; CPUs available (median) {capacity:.2f}",
+        f"{name}: resume a finished scan {resume:.1%} of the full 2-worker scan, as the command "
+        f"(target <= 5%: {verdict(resume <= 0.05)}); in-process {med(r.resume.wall / r.two.wall for r in reps):.1%}, "
+        f"outputs regenerated {regen:.1%}",
+    ]
+
+
+def engine_share(arc: Archive, base: Path, bundle: str | None, repeats: int) -> str:
+    """Issue 6: a 1-worker scan of the .txt files against the engine's own throughput on the same texts."""
+    txt_chars = sum(map(len, arc.txt_texts))
+    scans = [timed_scan(arc.txt_root, base / f"out-txt-{r}", 1, bundle) for r in range(repeats)]
+    eng = statistics.median(engine_rate(arc.txt_texts, bundle) for _ in range(repeats))
+    wall = statistics.median(t.wall for t in scans)
+    share = txt_chars / eng / wall
+    return (f"{'model' if bundle else 'rules'}: .txt scan, 1 worker {txt_chars / wall:,.0f} chars/s vs engine.suggest "
+            f"{eng:,.0f} chars/s: {share:.0%} (issue 6 target >= 70%: {verdict(share >= 0.7)})")
+
+
 def main() -> None:
+    from dingmi.bundle import default_bundle_dir
+
     ap = argparse.ArgumentParser()
     ap.add_argument("--files", type=int, default=2000)
     ap.add_argument("--mb", type=float, default=50.0)
     ap.add_argument("--keep", type=Path, default=None, help="generate here and keep it")
-    ap.add_argument("--model", type=Path, default=None, help="model bundle (default: rules only)")
-    ap.add_argument("--repeats", type=int, default=1, help="scan runs per worker count; the fastest is kept")
+    ap.add_argument("--model", type=Path, default=None, help="model bundle (default: the default bundle)")
+    ap.add_argument("--modes", default="rules,model", help="rules (--no-model), model (--model), or both")
+    ap.add_argument("--repeats", type=int, default=3, help="side-by-side rounds; medians are reported")
+    ap.add_argument("--engine-share", action="store_true", help="also issue 6's .txt scan vs engine comparison")
     args = ap.parse_args()
-    bundle = str(args.model.absolute()) if args.model else None
+    bundle = str((args.model or default_bundle_dir()).absolute())
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not set(modes) <= {"rules", "model"}:
+        raise SystemExit("--modes takes rules, model or both")
+    if "model" in modes and not (Path(bundle) / "meta.json").is_file():
+        raise SystemExit(f"no model bundle at {bundle} (run dingmi suggest once to build the default one)")
     base = args.keep or Path(tempfile.mkdtemp(prefix="dingmi-bench-scan-"))
     try:
         t = time.perf_counter()
         arc = generate(base, args.files, args.mb)
-        print(f"engine: {'bundle ' + bundle if bundle else 'rules only'}")
         print(f"archive: {arc.files} files, {arc.text_bytes / 1e6:.1f} MB of text ({arc.chars:,} chars), "
-              f"generated in {time.perf_counter() - t:.0f} s; {os.cpu_count()} CPUs\n")
-        load_before, capacity_before = load_average(), parallel_capacity()
-        ones, twos, pairs = [], [], []
-        for r in range(args.repeats):  # interleaved, best of N: other load on the machine only slows runs down
-            capacity = parallel_capacity()
-            ones.append(timed_scan(arc.root, base / f"out1-{r}", 1, bundle))
-            twos.append(timed_scan(arc.root, base / f"out2-{r}", 2, bundle))
-            pairs.append(f"  pair {r + 1}: CPUs available {capacity:.2f}, 1 worker {ones[-1].wall:.1f} s, "
-                         f"2 workers {twos[-1].wall:.1f} s, {ones[-1].wall / twos[-1].wall:.2f}x")
-        one, two = min(ones, key=lambda t: t.wall), min(twos, key=lambda t: t.wall)
-        finished = base / f"out2-{args.repeats - 1}"
-        again = timed_scan(arc.root, finished, 2, bundle)
-        t = time.perf_counter()
-        model_args = ["--model", bundle] if bundle else ["--no-model"]
-        subprocess.run([sys.executable, "-m", "dingmi", "scan", str(arc.root), "--out", str(finished),
-                        "--workers", "2", *model_args], check=True, capture_output=True)
-        again_cli = time.perf_counter() - t
-        txt_chars = sum(map(len, arc.txt_texts))
-        txt = min((timed_scan(arc.txt_root, base / f"out-txt-{r}", 1, bundle) for r in range(args.repeats)),
-                  key=lambda t: t.wall)
-        c = _cpu()
-        eng = max(engine_rate(arc.txt_texts, bundle) for _ in range(args.repeats))
-        eng_cpu = (_cpu() - c) / args.repeats
-        eng_time = txt_chars / eng
-
-        def row(name: str, tm: Timing, chars: int, ratio: str) -> tuple[str, ...]:
-            return (name, f"{tm.files / tm.wall:,.1f}", f"{chars / tm.wall:,.0f}", f"{chars / tm.steady:,.0f}",
-                    f"{tm.wall:.1f}", f"{tm.steady:.1f}", f"{tm.cpu:.1f} ({tm.main_cpu:.1f})", ratio)
-
-        rows = [
-            row("scan, 1 worker", one, arc.chars, ""),
-            row("scan, 2 workers", two, arc.chars,
-                f"{one.wall / two.wall:.2f}x wall, {one.steady / two.steady:.2f}x steady vs 1 worker (target >= 1.70x)"),
-            row(".txt only, 1 worker", txt, txt_chars,
-                f"{eng_time / txt.wall:.0%} wall, {eng_time / txt.steady:.0%} steady of engine (target >= 70%)"),
-            ("engine.suggest on the .txt texts", f"{len(arc.txt_texts) / eng_time:,.1f}", f"{eng:,.0f}", f"{eng:,.0f}",
-             f"{eng_time:.1f}", f"{eng_time:.1f}", f"{eng_cpu:.1f} (all)", "one process, no I/O, engine loaded beforehand"),
-            ("resume finished scan (library)", "", "", "", f"{again.wall:.2f}", "", f"{again.cpu:.2f}",
-             f"{again.wall / two.wall:.1%} of the 2-worker scan (target <= 5%)"),
-            ("resume finished scan (CLI process)", "", "", "", f"{again_cli:.2f}", "", "",
-             f"{again_cli / two.wall:.1%} of the 2-worker scan, interpreter start-up included"),
-        ]
-        header = ("run", "files/s", "chars/s", "steady chars/s", "wall s", "steady s", "cpu s (main)", "ratio")
-        widths = [max(len(r[i]) for r in [*rows, header]) for i in range(len(header))]
-        print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
-        print("  ".join("-" * w for w in widths))
-        last = len(header) - 1
-        for r in rows:
-            print("  ".join(c.ljust(w) if i in (0, last) else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
-        print("\n" + "\n".join(pairs))
-        print(f"\nsteady = from workers ready (engine loaded) to the last file; wall includes start-up; "
-              f"scans and engine: fastest of {args.repeats}.\n"
-              f"load average before / after: {load_before} / {load_average()}; CPUs two busy processes get "
-              f"(pure-Python burn) before / after: {capacity_before:.2f} / {parallel_capacity():.2f}\n"
-              "(the 1 -> 2 worker ratio cannot exceed that capacity; cpu s counts this process and its workers,\n"
-              "(main) this process alone: walking, hashing, state DB commits and outputs)")
+              f"generated in {time.perf_counter() - t:.0f} s; {os.cpu_count()} CPUs; model bundle {bundle}")
+        load_before = load_average()
+        results = {m: measure(arc, base, m, bundle if m == "model" else None, args.repeats) for m in modes}
+        lines = []
+        for m in modes:
+            lines += report("model bundle (--model)" if m == "model" else "rules only (--no-model)", arc, results[m])
+        if args.engine_share:
+            lines += [engine_share(arc, base, bundle if m == "model" else None, args.repeats) for m in modes]
+        print("\n== issue 10 targets ==")
+        print("\n".join(lines))
+        print(f"\nwall = the whole run (catalog, walk, engine load, files, outputs); start-up = run start to workers "
+              f"ready; steady = workers ready to last file.\ncpu s counts this process and its workers, (main) this "
+              f"process alone. Resume ratios divide by the same round's 2-worker scan.\n"
+              f"load average before / after: {load_before} / {load_average()}. 'CPUs available' is what two busy "
+              f"pure-Python processes got just before each round (2.00 on an idle 2-core machine);\nthe 1 -> 2 worker "
+              f"ratio cannot exceed it, so a shared machine's other work shows there.")
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)

@@ -195,3 +195,36 @@ def make_shared_stream_pdf(path: Path, pages: int, operators: int) -> Path:
     with open(path, "wb") as handle:
         writer.write(handle)
     return path
+
+
+def shared_engine_report(root: Path, conn: Any) -> None:
+    """Run in a fresh process (no other thread, so the pool forks): preload, scan ``root`` with
+    :func:`engine_id_batch` on two workers, and send back the parent's engine id and pid, each
+    file's answer, and whether the parent still holds an engine afterwards."""
+    import json
+    import os
+
+    from dingmi.scan import worker
+    from dingmi.scan.backends import run_local
+    from dingmi.scan.walk import walk
+
+    config = worker.WorkerConfig()
+    assert worker.preload(config) == ""
+    parent_engine = id(worker._STATE[config].engine)
+    got: dict[str, dict[str, int]] = {}
+    sources = list(walk(root))
+    run_local([sources[:3], sources[3:]], config, 2, lambda o: got.__setitem__(o.path, json.loads(o.row)),
+              task=engine_id_batch)
+    conn.send((parent_engine, os.getpid(), got, bool(worker._STATE)))
+
+
+def engine_id_batch(sources: list) -> list:
+    """A pool task that answers, per file, which process ran it and where its engine lives in memory."""
+    import json
+    import os
+
+    from dingmi.scan.worker import _POOL_CONFIG, _STATE, Outcome
+
+    engine = id(_STATE[_POOL_CONFIG[0]].engine)
+    return [Outcome(s.path, s.size, s.mtime_ns, "", "", json.dumps({"pid": os.getpid(), "engine": engine}))
+            for s in sources]

@@ -104,7 +104,7 @@ class RichProgress:
             TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[files]}"),
             DownloadColumn(), TransferSpeedColumn(), TextColumn("{task.fields[rate]}"),
             TimeElapsedColumn(), TextColumn("剩余"), TimeRemainingColumn(),
-            console=Console(stderr=True), transient=False,
+            console=Console(stderr=True), transient=False, refresh_per_second=2,  # the parent's CPU is the workers'
         )
         self._task: object = None
         self._files = self._done = 0

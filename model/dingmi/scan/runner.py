@@ -1,10 +1,12 @@
 """One scan or declassification run: walk, skip what is done, process the rest, write the outputs.
 
 1. Lock the output directory and open its state DB.
-2. Walk the root. A file whose path, size and mtime match a finished row is hashed; if its
-   sha256 matches too, it is not redone. Refused entries become error rows at once.
+2. Walk the root. A file whose path, size, mtime and stamp (device, inode, ctime) match a
+   finished row is not redone and not read; one whose stamp or mtime changed but whose size
+   matches is hashed, and kept when its sha256 matches. Refused entries become error rows at once.
 3. Rows of files that disappeared are dropped.
-4. The remaining files run in batches on the chosen backend; every result is committed.
+4. The remaining files run in batches, largest first, on the chosen backend; every result is
+   committed.
 5. results.jsonl, results.csv and report.html are regenerated from the state DB.
 """
 
@@ -27,14 +29,13 @@ from dingmi.scan.backends import run_dask, run_local
 from dingmi.scan.declass import Metadata, ReviewOptions, read_metadata, review
 from dingmi.scan.outputs import OutputSummary, write_outputs
 from dingmi.scan.progress import Progress, make_progress
+from dingmi.scan.schedule import batches
 from dingmi.scan.state import StateDB, StateError
 from dingmi.scan.walk import ArchiveCache, Limits, Rejected, Source, confine_root, load_bytes, os_reason, walk
 from dingmi.scan.worker import Outcome, WorkerConfig, rejected_outcome
 
 __all__ = ["RunOptions", "RunSummary", "batches", "run"]
 
-BATCH_FILES = 16
-BATCH_BYTES = 1024 * 1024
 FORMAT_VERSION = 2  # 2: escaped row paths (%21 %25 %XX)
 
 
@@ -83,18 +84,19 @@ class RunSummary:
     metadata_unmatched: int = 0  # metadata CSV rows naming no scanned file
 
 
-def batches(sources: list[Source], max_files: int = BATCH_FILES, max_bytes: int = BATCH_BYTES) -> Iterator[list[Source]]:
-    """Consecutive sources grouped into small batches (walk order keeps archive members together)."""
-    batch: list[Source] = []
-    size = 0
-    for source in sources:
-        if batch and (len(batch) >= max_files or size + source.size > max_bytes):
-            yield batch
-            batch, size = [], 0
-        batch.append(source)
-        size += source.size
-    if batch:
-        yield batch
+_HELD_LOCKS: set[int] = set()  # descriptors of the output-directory locks this process holds
+
+
+def _drop_locks_in_child() -> None:
+    """A forked worker closes its copies of the lock descriptors: the lock ends with the scanning process."""
+    for fd in _HELD_LOCKS:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD_LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_drop_locks_in_child)
 
 
 @contextlib.contextmanager
@@ -114,7 +116,11 @@ def _locked(out_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             raise StateError(f"输出目录 {out_dir} 正被另一个扫描使用，请等待其结束或换一个输出目录") from None
-        yield
+        _HELD_LOCKS.add(handle.fileno())
+        try:
+            yield
+        finally:
+            _HELD_LOCKS.discard(handle.fileno())
 
 
 def model_identity(bundle: str | None) -> str:
@@ -199,12 +205,16 @@ def run(options: RunOptions) -> RunSummary:
 def _plan(db: StateDB, options: RunOptions) -> tuple[list[Source], int, int, set[str]]:
     """Walk the root: store refusals, keep finished files.
 
+    A file is finished when its row is current, was read (has a sha256) and has the same size,
+    and either its mtime and stamp match (nothing is read) or its bytes still hash to the stored
+    sha256 (then its new mtime and stamp are recorded, so the next run reads nothing).
     Returns the files still to process, the number of refusals stored now, the number of files
     whose finished row was kept, and every path seen.
     """
     known = db.known()
     seen: set[str] = set()
     pending: list[Source] = []
+    restamped: list[tuple[str, int, str]] = []
     refused = reused = 0
     cache = ArchiveCache(root=confine_root(options.root))
     try:
@@ -213,21 +223,26 @@ def _plan(db: StateDB, options: RunOptions) -> tuple[list[Source], int, int, set
                 continue
             seen.add(item.path)
             k = known.get(item.path)
-            same = k is not None and k.current and k.size == item.size and k.mtime_ns == item.mtime_ns
             if isinstance(item, Rejected):
-                if same:
+                if k is not None and k.current and k.size == item.size and k.mtime_ns == item.mtime_ns:
                     reused += 1
                 else:
                     db.put(rejected_outcome(item))
                     refused += 1
                 continue
             # a row without sha256 was never read (unreadable, timed out): it is retried on every run
-            if same and k.sha256 and k.sha256 == _sha256(item, options.limits, cache):  # type: ignore[union-attr]
-                reused += 1
-                continue
+            if k is not None and k.current and k.sha256 and k.size == item.size:
+                if item.stamp and k.stamp == item.stamp and k.mtime_ns == item.mtime_ns:
+                    reused += 1
+                    continue
+                if k.sha256 == _sha256(item, options.limits, cache):
+                    restamped.append((item.path, item.mtime_ns, item.stamp))
+                    reused += 1
+                    continue
             pending.append(item)
     finally:
         cache.close()
+    db.restamp(restamped)
     gone = set(known) - seen
     if gone:
         db.forget(gone)
@@ -243,7 +258,7 @@ def _relative(metadata: dict[str, Metadata], root: Path) -> dict[str, Metadata]:
 def _execute(db: StateDB, pending: list[Source], config: WorkerConfig, options: RunOptions) -> None:
     if not pending:
         return
-    work = list(batches(pending))
+    work = list(batches(pending, options.workers))
     workers = max(1, min(options.workers, len(work)))  # no idle processes for a handful of files
     progress = options.progress or make_progress()
     started = False
@@ -253,8 +268,10 @@ def _execute(db: StateDB, pending: list[Source], config: WorkerConfig, options: 
         started = True
         progress.start(len(pending), sum(s.size for s in pending))
 
+    stamps = {s.path: s.stamp for s in pending}
+
     def on_outcome(outcome: Outcome) -> None:
-        db.put(outcome)
+        db.put(outcome, stamps.get(outcome.path, ""))
         progress.advance(outcome.size)
 
     def on_tick() -> None:

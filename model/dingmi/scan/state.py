@@ -1,7 +1,8 @@
 """Resumable scan state: one SQLite file in the output directory.
 
 One row per path (the primary key, so a path can never appear twice), keyed for reuse by
-size + mtime + sha256 and by a fingerprint of everything that changes a result (catalog,
+size + mtime + sha256 (plus the file's stamp, which lets an unchanged file be recognised
+without reading it) and by a fingerprint of everything that changes a result (catalog,
 authority, engine version). WAL journal, one commit per result: a scan killed at any moment
 keeps every committed row, and a rerun redoes only the rest. ``--rescan`` bumps an epoch
 so that earlier rows no longer count as done.
@@ -32,7 +33,8 @@ CREATE TABLE IF NOT EXISTS results (
     fingerprint TEXT NOT NULL,
     epoch       INTEGER NOT NULL,
     code        TEXT NOT NULL,
-    row         TEXT NOT NULL
+    row         TEXT NOT NULL,
+    stamp       TEXT NOT NULL DEFAULT ''
 );
 """
 
@@ -49,6 +51,7 @@ class Known:
     mtime_ns: int
     sha256: str
     current: bool  # computed with the current fingerprint and epoch; a worker crash (DM139) never is
+    stamp: str = ""  # dingmi.scan.walk.file_stamp() when the file was walked; "" = unknown
 
 
 class StateDB:
@@ -62,6 +65,9 @@ class StateDB:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.executescript(_SCHEMA)
+            columns = {c[1] for c in self.conn.execute("PRAGMA table_info(results)")}
+            if "stamp" not in columns:  # a state written before stamps: its files are hashed once
+                self.conn.execute("ALTER TABLE results ADD COLUMN stamp TEXT NOT NULL DEFAULT ''")
             meta = dict(self.conn.execute("SELECT key, value FROM meta"))
         except sqlite3.DatabaseError as exc:
             raise StateError(f"状态文件 {self.path} 已损坏（{exc}），请删除后重新扫描") from None
@@ -95,10 +101,10 @@ class StateDB:
 
     def known(self) -> dict[str, Known]:
         """Every remembered path with its key and whether it is current."""
-        rows = self.conn.execute("SELECT path, size, mtime_ns, sha256, fingerprint, epoch, code FROM results")
+        rows = self.conn.execute("SELECT path, size, mtime_ns, sha256, fingerprint, epoch, code, stamp FROM results")
         return {
-            path: Known(size, mtime, sha, fp == self.fingerprint and epoch == self.epoch and code != INTERNAL)
-            for path, size, mtime, sha, fp, epoch, code in rows
+            path: Known(size, mtime, sha, fp == self.fingerprint and epoch == self.epoch and code != INTERNAL, stamp)
+            for path, size, mtime, sha, fp, epoch, code, stamp in rows
         }
 
     def _changing(self) -> None:
@@ -111,18 +117,25 @@ class StateDB:
         """True when the outputs on disk were written from this exact state with these parameters."""
         return not self.changed and self.meta().get("outputs") == digest
 
-    def put(self, outcome: Outcome) -> None:
+    def put(self, outcome: Outcome, stamp: str = "") -> None:
         """Store one result and commit it (replaces the path's earlier row)."""
         self._changing()
         with self.conn:
             self.conn.execute(
-                "INSERT INTO results(path, size, mtime_ns, sha256, fingerprint, epoch, code, row) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET size=excluded.size, "
+                "INSERT INTO results(path, size, mtime_ns, sha256, fingerprint, epoch, code, row, stamp) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET size=excluded.size, "
                 "mtime_ns=excluded.mtime_ns, sha256=excluded.sha256, fingerprint=excluded.fingerprint, "
-                "epoch=excluded.epoch, code=excluded.code, row=excluded.row",
+                "epoch=excluded.epoch, code=excluded.code, row=excluded.row, stamp=excluded.stamp",
                 (outcome.path, outcome.size, outcome.mtime_ns, outcome.sha256, self.fingerprint, self.epoch,
-                 outcome.code, outcome.row),
+                 outcome.code, outcome.row, stamp),
             )
+
+    def restamp(self, items: list[tuple[str, int, str]]) -> None:
+        """Record the new mtime and stamp of files found unchanged by their sha256 (row untouched)."""
+        if items:
+            with self.conn:
+                self.conn.executemany("UPDATE results SET mtime_ns = ?, stamp = ? WHERE path = ?",
+                                      ((mtime, stamp, path) for path, mtime, stamp in items))
 
     def forget(self, paths: set[str]) -> None:
         """Drop rows of files that no longer exist."""

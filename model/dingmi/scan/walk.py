@@ -17,6 +17,7 @@ import io
 import os
 import re
 import stat
+import time
 import zipfile
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -36,6 +37,7 @@ __all__ = [
     "Rejected",
     "Source",
     "display_name",
+    "file_stamp",
     "load_bytes",
     "walk",
 ]
@@ -80,6 +82,7 @@ class Source:
     members: tuple[str, ...]      # raw member names inside fs_path (empty for a plain file)
     size: int
     mtime_ns: int
+    stamp: str = ""               # see file_stamp(); "" = unknown, the state check hashes the file
 
     @property
     def name(self) -> str:
@@ -119,6 +122,24 @@ def display_name(name: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+STABLE_NS = 2_000_000_000  # a file changed this recently gets no stamp (a second change could keep its ctime)
+
+
+def file_stamp(st: os.stat_result, now_ns: int | None = None) -> str:
+    """What identifies this version of a file without reading it: device, inode and change time.
+
+    Every write, ``touch``, rename or copy sets the ctime to the current time, and nobody can set
+    it back. "" when that cannot be relied on: on Windows (ctime is the creation time there) and
+    for a file changed in the last two seconds, which could change again within the same tick.
+    """
+    if os.name == "nt":
+        return ""
+    now = time.time_ns() if now_ns is None else now_ns
+    if st.st_ctime_ns > now - STABLE_NS:
+        return ""
+    return f"{st.st_dev}:{st.st_ino}:{st.st_ctime_ns}"
 
 
 def _mb(size: int) -> str:
@@ -201,11 +222,11 @@ def _walk_file(path: Path, rel: str, limits: Limits, real_root: Path) -> Iterato
         return
     suffix = path.suffix.lower()
     if suffix in ARCHIVE_SUFFIXES:
-        yield from _walk_archive(str(path), rel, st.st_size, st.st_mtime_ns, limits, real_root)
+        yield from _walk_archive(str(path), rel, st, limits, real_root)
     elif suffix not in SUPPORTED_SUFFIXES:
         yield Rejected(rel, st.st_size, st.st_mtime_ns, "DM111", _unsupported(suffix))
     else:
-        yield Source(rel, str(path), (), st.st_size, st.st_mtime_ns)
+        yield Source(rel, str(path), (), st.st_size, st.st_mtime_ns, file_stamp(st))
 
 
 # ---------------------------------------------------------------- archives
@@ -244,7 +265,8 @@ def _member_mtime_ns(info: zipfile.ZipInfo) -> int:
         return 0
 
 
-def _walk_archive(fs_path: str, rel: str, size: int, mtime_ns: int, limits: Limits, real_root: Path) -> Iterator[Item]:
+def _walk_archive(fs_path: str, rel: str, st: os.stat_result, limits: Limits, real_root: Path) -> Iterator[Item]:
+    size, mtime_ns = st.st_size, st.st_mtime_ns
     try:
         handle = open_confined(fs_path, real_root)
     except ReadError as exc:
@@ -258,11 +280,12 @@ def _walk_archive(fs_path: str, rel: str, size: int, mtime_ns: int, limits: Limi
         return
     with handle, archive:
         budget = [limits.max_archive_total]
-        yield from _walk_members(archive, fs_path, (), rel, size, mtime_ns, 1, budget, limits)
+        yield from _walk_members(archive, fs_path, (), rel, size, mtime_ns, 1, budget, limits, file_stamp(st))
 
 
 def _walk_members(archive: zipfile.ZipFile, fs_path: str, chain: tuple[str, ...], rel: str, size: int,
-                  mtime_ns: int, depth: int, budget: list[int], limits: Limits) -> Iterator[Item]:
+                  mtime_ns: int, depth: int, budget: list[int], limits: Limits, stamp: str) -> Iterator[Item]:
+    """Members of an open archive; ``stamp`` is the outer file's (a member's adds its CRC)."""
     infos = [i for i in archive.infolist() if not i.is_dir() and not i.filename.startswith("__MACOSX/")]
     if len(infos) > limits.max_members:
         yield Rejected(rel, size, mtime_ns, TOO_LARGE, f"压缩包内文件过多（{len(infos)}个，上限{limits.max_members}个），疑似压缩炸弹")
@@ -300,18 +323,19 @@ def _walk_members(archive: zipfile.ZipFile, fs_path: str, chain: tuple[str, ...]
             continue
         suffix = PurePosixPath(name.replace("\\", "/")).suffix.lower()
         if suffix in ARCHIVE_SUFFIXES:
-            yield from _walk_nested(archive, info, fs_path, chain, path, mtime, depth, budget, limits)
+            yield from _walk_nested(archive, info, fs_path, chain, path, mtime, depth, budget, limits, stamp)
         elif suffix not in SUPPORTED_SUFFIXES:
             yield Rejected(path, info.file_size, mtime, "DM111", _unsupported(suffix))
         elif info.file_size > limits.max_file_bytes:
             yield Rejected(path, info.file_size, mtime, "DM117",
                            f"文件过大（{_mb(info.file_size)}），超过上限{_mb(limits.max_file_bytes)}")
         else:
-            yield Source(path, fs_path, (*chain, info.filename), info.file_size, mtime)
+            yield Source(path, fs_path, (*chain, info.filename), info.file_size, mtime,
+                         f"{stamp}:{info.CRC:08x}" if stamp else "")
 
 
 def _walk_nested(archive: zipfile.ZipFile, info: zipfile.ZipInfo, fs_path: str, chain: tuple[str, ...],
-                 path: str, mtime: int, depth: int, budget: list[int], limits: Limits) -> Iterator[Item]:
+                 path: str, mtime: int, depth: int, budget: list[int], limits: Limits, stamp: str) -> Iterator[Item]:
     if depth >= limits.max_depth:
         yield Rejected(path, info.file_size, mtime, TOO_DEEP, f"压缩包嵌套超过{limits.max_depth}层，已拒绝")
         return
@@ -330,7 +354,7 @@ def _walk_nested(archive: zipfile.ZipFile, info: zipfile.ZipInfo, fs_path: str, 
         return
     with inner:
         yield from _walk_members(inner, fs_path, (*chain, info.filename), path, info.file_size, mtime,
-                                 depth + 1, budget, limits)
+                                 depth + 1, budget, limits, stamp)
 
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:

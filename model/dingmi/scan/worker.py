@@ -37,7 +37,8 @@ from dingmi.scan.walk import (
 if TYPE_CHECKING:
     from dingmi.engine import Engine
 
-__all__ = ["Outcome", "WorkerConfig", "init_worker", "matched_entries", "process", "run_batch", "run_batch_with"]
+__all__ = ["Outcome", "WorkerConfig", "init_worker", "matched_entries", "preload", "process", "release", "run_batch",
+           "run_batch_with"]
 
 log = logging.getLogger("dingmi.scan")
 
@@ -216,6 +217,38 @@ def start_check(config: WorkerConfig) -> str:
     except Exception as exc:  # noqa: BLE001 - reported as one line, not a traceback
         return str(exc) if isinstance(exc, DingmiError) else type(exc).__name__
     return ""
+
+
+# Imported by the readers on first use; a parent that forks its workers imports them once for all.
+_READER_MODULES = ("docx", "pypdf", "charset_normalizer", "olefile")
+
+
+def preload(config: WorkerConfig) -> str:
+    """Load and warm up the engines of ``config`` here, for worker processes forked from this one.
+
+    Besides the engine this runs one tiny suggestion (the engine's lazy parts) and imports the
+    readers' libraries, so a forked worker starts working at once. "" when done, else why not.
+    """
+    error = start_check(config)
+    if error:
+        return error
+    state = _state(config)
+    try:
+        state.engine.suggest("秘密★1年\n关于预热的通知\n2020年1月1日")
+    except Exception as exc:  # noqa: BLE001 - a warm-up that fails is a worker that would fail
+        return str(exc) if isinstance(exc, DingmiError) else type(exc).__name__
+    for name in _READER_MODULES:
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+    return ""
+
+
+def release() -> None:
+    """Drop the engines this process loaded (after its forked workers are done)."""
+    with _LOCK:
+        _STATE.clear()
 
 
 def timeout_outcome(source: Source, seconds: float) -> Outcome:
