@@ -1,51 +1,40 @@
-"""Command line of dingmi (typer). Thin wrappers: the work happens in the library."""
+"""Command line of dingmi: the entry point and the work behind ``dingmi suggest``.
+
+The commands are declared with typer in ``dingmi.cli_app`` (``dingmi.cli.app`` still names that
+app). A plain ``dingmi suggest FILE`` — a file and the options ``--json``, ``--no-model``,
+``--ocr``, ``--authority``, ``--model``, ``--catalog`` — is run without building the typer app,
+which with its plugins and per-option validation costs the command 0.1–0.2 s; help, every other
+command, ``--jsonl`` and anything unusual (unknown options, ``--``, values that look like options)
+go through typer, which also words every usage error.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
-from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, Optional
+from typing import Any, NoReturn
 
-import typer
-
-from dingmi.cli_zh import CONTEXT, os_reason, run
 from dingmi.errors import DingmiError
 
-app = typer.Typer(
-    name="dingmi",
-    help="定密辅助：依据保密事项范围提出密级、保密期限和国家秘密标志建议，由定密责任人审核确定。",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings=CONTEXT,
-)
-
-CatalogOpt = Annotated[
-    Optional[list[Path]],
-    typer.Option("--catalog", help="追加的保密事项范围目录文件（JSONL，可重复）；条目即时可用，无需重新训练。"),
-]
-ModelOpt = Annotated[
-    Optional[Path],
-    typer.Option("--model", help="模型包目录（默认：数据目录下的默认模型包，首次使用时自动训练）"),
-]
-NoModelOpt = Annotated[bool, typer.Option("--no-model", help="只用规则，不加载学习模型")]
-OcrOpt = Annotated[bool, typer.Option("--ocr", help="对图片和扫描页做离线OCR识别（需安装 ocr 扩展）")]
-AuthorityOpt = Annotated[
-    Optional[str],
-    typer.Option("--authority", help="本单位定密权限：绝密/机密/秘密，或机关层级 中央/省级/设区的市/县级。"),
-]
+_FLAGS = {"--json": "as_json", "--no-model": "no_model", "--ocr": "ocr"}
+_VALUES = {"--authority": "authority", "--model": "model", "--catalog": "catalog"}
 
 
 def fail(message: str) -> NoReturn:
     """One Chinese line on stderr, exit code 2."""
-    typer.echo(f"错误：{message}", err=True)
-    raise typer.Exit(2)
+    print(f"错误：{message}", file=sys.stderr, flush=True)
+    raise SystemExit(2)
 
 
-def _engine(catalogs: list[Path] | None, model: Path | None = None, no_model: bool = False) -> Any:
+def echo(text: str) -> None:
+    print(text, flush=True)
+
+
+def engine_for(catalogs: list[Path] | None, model: Path | None = None, no_model: bool = False) -> Any:
+    """The engine the options ask for; the default bundle is built on first use (never a quiet downgrade)."""
     from dingmi.bundle import default_bundle_dir, ensure_default_bundle
     from dingmi.engine import load_engine
 
@@ -60,7 +49,7 @@ def _engine(catalogs: list[Path] | None, model: Path | None = None, no_model: bo
         fail(str(exc))
 
 
-def _check_authority(authority: str | None) -> None:
+def check_authority(authority: str | None) -> None:
     from dingmi.levels import authority_ceiling
 
     try:
@@ -69,24 +58,14 @@ def _check_authority(authority: str | None) -> None:
         fail(f"无效的定密权限“{authority}”，应为 绝密、机密、秘密、中央、省级、设区的市 或 县级")
 
 
-@app.command()
-def suggest(
-    file: Annotated[Optional[str], typer.Argument(
-        help="文件路径（.txt/.md/.html/.docx/.pdf/.ofd/.doc/.wps，加 --ocr 时还可为图片），或 - 读取标准输入")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="输出一个JSON对象")] = False,
-    jsonl: Annotated[Optional[Path], typer.Option("--jsonl", help="批量：每行 {\"id\":…, \"text\":…}，每行输出一个JSON建议")] = None,
-    catalog: CatalogOpt = None,
-    authority: AuthorityOpt = None,
-    model: ModelOpt = None,
-    no_model: NoModelOpt = False,
-    ocr: OcrOpt = False,
-) -> None:
-    """对一份文件提出定密建议（密级、期限、标志、依据条目、密点、降密建议）。"""
-    _check_authority(authority)
+def suggest(file: str | None, as_json: bool = False, jsonl: Path | None = None, catalog: list[Path] | None = None,
+            authority: str | None = None, model: Path | None = None, no_model: bool = False, ocr: bool = False) -> None:
+    """``dingmi suggest``: one file (or ``-``), or a JSONL batch."""
+    check_authority(authority)
     if jsonl is not None:
         if file is not None:
             fail("--jsonl 与文件参数不能同时使用")
-        _suggest_jsonl(jsonl, _engine(catalog, model, no_model), authority)
+        suggest_jsonl(jsonl, engine_for(catalog, model, no_model), authority)
         return
     if file is None:
         fail("请给出文件路径，或用 - 从标准输入读取")
@@ -96,11 +75,11 @@ def suggest(
         doc = Extracted(decode_text(sys.stdin.buffer.read()), TextSource("txt")) if file == "-" else extract_path(file, ocr=ocr)
     except DingmiError as exc:
         fail(str(exc))
-    engine = _engine(catalog, model, no_model)
+    engine = engine_for(catalog, model, no_model)
     s = engine.suggest(doc.text, authority=authority)
     result = annotate(s.to_dict(), doc)  # text_source; OCR text adds the flags ocr (and needs_review)
     if as_json:
-        typer.echo(json.dumps(result, ensure_ascii=False))
+        echo(json.dumps(result, ensure_ascii=False))
         return
     from rich.console import Console
 
@@ -109,11 +88,12 @@ def suggest(
     s.flags = result["flags"]
     render(s, doc.text, Console(highlight=False, soft_wrap=True))
     if doc.source.ocr:
-        typer.echo(f"文字来源：OCR识别{doc.source.ocr_pages}页，平均置信度{doc.source.ocr_confidence or 0:.2f}；"
-                   "密点位置指识别出的文字。")
+        echo(f"文字来源：OCR识别{doc.source.ocr_pages}页，平均置信度{doc.source.ocr_confidence or 0:.2f}；"
+             "密点位置指识别出的文字。")
 
 
-def _suggest_jsonl(path: Path, engine: Any, authority: str | None) -> None:
+def suggest_jsonl(path: Path, engine: Any, authority: str | None) -> None:
+    from dingmi.cli_zh import os_reason
     from dingmi.evaluate import iter_jsonl
 
     try:
@@ -137,57 +117,63 @@ def _suggest_jsonl(path: Path, engine: Any, authority: str | None) -> None:
         out.flush()
 
 
-@app.command()
-def evaluate(
-    data: Annotated[Path, typer.Argument(help="带标注的评测集（JSONL，格式同共享开发集）")],
-    catalog: CatalogOpt = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="把全部指标写入此JSON文件")] = None,
-    model: ModelOpt = None,
-    no_model: NoModelOpt = False,
-) -> None:
-    """在带标注的评测集上评测引擎，并与关键词基线对照。"""
-    from dingmi.evaluate import engine_predictor, evaluate as run, format_report, keyword_predictor, read_labelled
-
-    try:
-        rows = read_labelled(data)
-    except DingmiError as exc:
-        fail(str(exc))
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"无法读取 {data}（{os_reason(exc)}）")
-    engine = _engine(catalog, model, no_model)
-    metrics = run(rows, engine_predictor(engine))
-    baseline = run(rows, keyword_predictor(engine))
-    typer.echo(format_report("dingmi", metrics, baseline))
-    if out:
-        try:
-            out.write_text(json.dumps({"engine": metrics, "keyword_baseline": baseline}, ensure_ascii=False, indent=2),
-                           encoding="utf-8")
-        except OSError as exc:
-            fail(f"无法写入 {out}（{os_reason(exc)}）")
-
-
-@app.command("catalog-validate")
-def catalog_validate(paths: Annotated[list[Path], typer.Argument(help="目录文件")]) -> None:
-    """校验目录文件（逐行检查字段和密级），出错时指明文件、行号和字段。"""
-    from dingmi.catalog import load_catalogs
-
-    try:
-        cat = load_catalogs(paths)
-    except DingmiError as exc:
-        fail(str(exc))
-    typer.echo(f"目录有效：{len(cat)}个条目（{cat.version}）")
-
-
-def _register_plugins() -> None:
-    """Let installed extras (service…) add their commands without the core importing them."""
-    for ep in entry_points(group="dingmi.commands"):
-        try:
-            register = ep.load()
-        except ImportError:  # the extra's dependencies are not installed
+def plain_suggest(argv: list[str]) -> dict[str, Any] | None:
+    """The options of a plain ``suggest FILE …`` call, or None for anything typer should see."""
+    if not argv or argv[0] != "suggest":
+        return None
+    opts: dict[str, Any] = {"file": None, "as_json": False, "no_model": False, "ocr": False, "authority": None,
+                            "model": None, "catalog": []}
+    rest = iter(argv[1:])
+    for arg in rest:
+        name, eq, value = arg.partition("=")
+        if name in _FLAGS and not eq:
+            opts[_FLAGS[name]] = True
             continue
-        register(app)
+        if name in _VALUES:
+            value = value if eq else next(rest, "")
+            if not value or value.startswith("-"):
+                return None
+            if name == "--catalog":
+                opts["catalog"].append(Path(value))
+            else:
+                opts[_VALUES[name]] = Path(value) if name == "--model" else value
+            continue
+        if not arg or (arg.startswith("-") and arg != "-") or opts["file"] is not None:
+            return None  # help, --jsonl, --, unknown options, extra arguments: typer answers
+        opts["file"] = arg
+    if opts["file"] is None:
+        return None
+    opts["catalog"] = opts["catalog"] or None
+    return opts
 
 
 def main() -> None:
     """Console-script entry point."""
-    run(app, _register_plugins)
+    opts = plain_suggest(sys.argv[1:])
+    if opts is None:
+        from dingmi.cli_app import app, register_plugins
+        from dingmi.cli_zh import run
+
+        run(app, register_plugins)  # exits
+        return
+    # as cli_zh.run does: pypdf's English repair notes silenced, an interrupt is one Chinese line
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+    try:
+        suggest(**opts)
+    except (KeyboardInterrupt, EOFError):
+        print(file=sys.stderr)
+        print("已中断。", file=sys.stderr)
+        raise SystemExit(130) from None
+    except BrokenPipeError:  # the reader went away (… | head): quietly, exit 1, as typer does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(1) from None
+    raise SystemExit(0)
+
+
+def __getattr__(name: str) -> Any:
+    """``dingmi.cli.app`` and ``dingmi.cli._register_plugins`` (the typer app lives in ``dingmi.cli_app``)."""
+    if name in ("app", "_register_plugins"):
+        from dingmi import cli_app
+
+        return cli_app.app if name == "app" else cli_app.register_plugins
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

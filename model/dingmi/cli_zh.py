@@ -20,8 +20,6 @@ from typing import Any
 
 import typer
 
-from dingmi.scan.walk import os_reason
-
 try:  # typer ≥ 0.20 carries its own copy of click
     from typer._click import core as _core
     from typer._click import exceptions as _exc
@@ -30,6 +28,9 @@ except ImportError:  # pragma: no cover - older typer uses click itself
     import click.exceptions as _exc  # type: ignore[no-redef]
 
 __all__ = ["CONTEXT", "os_reason", "run", "translate"]
+
+#: click's Abort (typer ≥ 0.20 raises its own, and its copy of click has none)
+_ABORT = tuple(cls for cls in {getattr(_exc, "Abort", None), getattr(typer, "Abort", None)} if cls is not None)
 
 #: Help as wide as the text needs (never cut at 80 columns: click shortens a CJK summary that does
 #: not fit to "..."); -h as well as --help.
@@ -74,6 +75,14 @@ _ERRORS = [
     (re.compile(r"(?:File|Directory|Path) '(.+?)' does not exist\."), r"路径“\1”不存在。"),
 ]
 _METAVARS = {Path: "路径", str: "文本", int: "整数", float: "数字"}
+
+
+def os_reason(exc: BaseException) -> str:
+    """Why a file could not be read or written, in Chinese (``dingmi.scan.walk.os_reason``, imported
+    when needed: the reader modules it brings are not needed for help)."""
+    from dingmi.scan.walk import os_reason as reason
+
+    return reason(exc)
 
 
 def translate(text: str, table: list[tuple[re.Pattern[str], str]] = _ERRORS) -> str:
@@ -139,7 +148,7 @@ def run(app: typer.Typer, prepare: Callable[[], None] = lambda: None) -> None:
     except _exc.UsageError as exc:
         typer.echo(_usage_line(exc), err=True)
         code = 2
-    except _exc.Abort:
+    except _ABORT:
         typer.echo("已中断。", err=True)
         code = 130
     except _exc.ClickException as exc:
