@@ -208,10 +208,11 @@ def cli_resume(root: Path, out: Path, bundle: str | None) -> float:
     model_args = ["--model", bundle] if bundle else ["--no-model"]
     t = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "dingmi", "scan", str(root), "--out", str(out), "--workers", "2",
-                           *model_args], check=True, capture_output=True, text=True)
+                           *model_args], check=False, capture_output=True, text=True)
     wall = time.perf_counter() - t
-    if "本次处理0个" not in done.stdout:
-        raise SystemExit(f"resume redid work: {done.stdout}")
+    if done.returncode != 0 or "本次处理0个" not in done.stdout:  # e.g. the checkout is being edited meanwhile
+        print(f"  (dingmi scan resume failed or redid work, not counted: {(done.stdout + done.stderr)[-300:]})")
+        return float("nan")
     return wall
 
 
@@ -318,6 +319,7 @@ def report(name: str, arc: Archive, reps: list[Repeat]) -> list[str]:
                 f"{med(t.cpu for t in ts):.1f} ({med(t.main_cpu for t in ts):.1f})")
 
     def resume_row(label: str, walls: list[float]) -> tuple[str, ...]:
+        walls = [w for w in walls if w == w] or [float("nan")]  # NaN: a command run that failed
         return (label, "", "", f"{med(walls):.2f}", "", "", "")
 
     print(f"\n== {name} (medians of {len(reps)}) ==")
@@ -329,7 +331,7 @@ def report(name: str, arc: Archive, reps: list[Repeat]) -> list[str]:
         resume_row("resume, outputs regenerated (in-process)", [r.regenerate.wall for r in reps]),
     ])
     speedup = med(r.speedup for r in reps)
-    resume = med(r.resume_cli / r.two.wall for r in reps)
+    resume = med([r.resume_cli / r.two.wall for r in reps if r.resume_cli == r.resume_cli] or [float("nan")])
     regen = med(r.regenerate.wall / r.two.wall for r in reps)
     capacity = med(r.capacity for r in reps)
     return [
@@ -364,18 +366,23 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3, help="side-by-side rounds; medians are reported")
     ap.add_argument("--engine-share", action="store_true", help="also issue 6's .txt scan vs engine comparison")
     args = ap.parse_args()
-    bundle = str((args.model or default_bundle_dir()).absolute())
+    source_bundle = (args.model or default_bundle_dir()).absolute()
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if not set(modes) <= {"rules", "model"}:
         raise SystemExit("--modes takes rules, model or both")
-    if "model" in modes and not (Path(bundle) / "meta.json").is_file():
-        raise SystemExit(f"no model bundle at {bundle} (run dingmi suggest once to build the default one)")
     base = args.keep or Path(tempfile.mkdtemp(prefix="dingmi-bench-scan-"))
     try:
+        bundle = str(base / "bundle")
+        if "model" in modes:  # a snapshot: a rebuild of the default bundle during the run cannot change it
+            from dingmi.bundle import verify
+
+            shutil.copytree(source_bundle, bundle, dirs_exist_ok=True)
+            verify(bundle)
         t = time.perf_counter()
         arc = generate(base, args.files, args.mb)
         print(f"archive: {arc.files} files, {arc.text_bytes / 1e6:.1f} MB of text ({arc.chars:,} chars), "
-              f"generated in {time.perf_counter() - t:.0f} s; {os.cpu_count()} CPUs; model bundle {bundle}")
+              f"generated in {time.perf_counter() - t:.0f} s; {os.cpu_count()} CPUs; model bundle {source_bundle}"
+              f"{' (copied for the run)' if 'model' in modes else ''}")
         load_before = load_average()
         results = {m: measure(arc, base, m, bundle if m == "model" else None, args.repeats) for m in modes}
         lines = []

@@ -4,7 +4,8 @@ On Linux the parent loads and warms up the engine once and forks the workers, wh
 (copy-on-write; the inherited objects are frozen out of the children's garbage collector), so
 a worker starts in milliseconds whatever the bundle; while the parent runs another thread (a
 progress bar), and on other systems, a worker is a spawned process that loads the engine itself.
-Each worker takes one batch at a time and sends back one outcome per file as soon as it is done. Because a worker handles its batch in order, the
+Each worker works through its batches in order (the next one is sent while it is on the last file
+of the current one) and sends back one outcome per file as soon as it is done. Because a worker handles its batch in order, the
 parent always knows which file a worker is on and since when:
 
 - a file that runs longer than ``file_timeout`` seconds gets a DM137 error row; its worker is
@@ -90,6 +91,13 @@ class _Worker:
     def busy(self) -> bool:
         return self.done < len(self.batch)
 
+    def assign(self, batch: list[Source]) -> None:
+        """Send a batch; one sent while the worker is still busy waits in the pipe (no idle gap)."""
+        if not self.busy:
+            self.since = time.monotonic()
+        self.batch, self.done = self.batch[self.done:] + batch, 0
+        self.conn.send(batch)
+
     def stop(self, kill: bool = False) -> None:
         if kill and self.process.is_alive():
             self.process.kill()
@@ -171,9 +179,11 @@ def run_pool(batches: Iterable[list[Source]], config: WorkerConfig, workers: int
             pool.spawn()
         while queue or any(w.busy for w in pool.workers):
             for worker in pool.workers:
-                if worker.ready and not worker.busy and queue:
-                    worker.batch, worker.done, worker.since = queue.popleft(), 0, time.monotonic()
-                    worker.conn.send(worker.batch)
+                left = len(worker.batch) - worker.done
+                # the next batch goes out while the worker is on its last file, unless the queue is
+                # down to its last few batches: those go to whoever is free first
+                if worker.ready and queue and (left == 0 or (left == 1 and len(queue) >= len(pool.workers))):
+                    worker.assign(queue.popleft())
             deadline = min((w.since + file_timeout for w in pool.workers if w.busy), default=None) \
                 if file_timeout else None
             wait_for = 1.0 if deadline is None else max(0.0, min(1.0, deadline - time.monotonic()))
