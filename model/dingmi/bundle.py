@@ -30,6 +30,7 @@ from dingmi.errors import BundleError
 META = "meta.json"
 FORMAT = 1
 CACHE_FORMAT = 1  # layout of the numbers cached per bundle (bump to invalidate)
+KEEP_CACHED = 8  # bundles whose numbers the cache keeps (the most recently first loaded)
 
 __all__ = ["data_dir", "default_bundle_dir", "ensure_default_bundle", "load_bundle", "verify", "write_meta"]
 
@@ -218,6 +219,8 @@ def _load_and_cache(root: Path, key: str) -> Any:
         fast_nlp = BowTextcat(info["labels"], info["words"], info["symbols"], info["length"], lambda: (W, b),
                               info["max_length"])
         cache.write_file(f"bundle-{key}.npz", lambda f: np.savez(f, W=W, b=b))
+    for name in cache.prune("bundle-*.json", KEEP_CACHED - 1):  # with the one written below
+        cache.prune(name.removesuffix(".json") + ".npz", 0)
     cache.write_json(f"bundle-{key}.json", {
         "key": key, "pair_model": pair.to_json(), "calibrator": None if calibrator is None else calibrator.to_json(),
         "textcat": info, "learned_terms": parts.get("learned_terms", {}), "known_entries": sorted(parts["known_entries"]),

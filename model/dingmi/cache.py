@@ -2,7 +2,7 @@
 
 Everything here can be rebuilt from its source, so a cache that cannot be read or written is only
 slower: readers answer None, writers give up quietly. Files are replaced atomically, so concurrent
-runs never see half a file.
+runs never see half a file, and each kind keeps only its most recently written files.
 """
 
 from __future__ import annotations
@@ -67,3 +67,19 @@ def write_file(name: str, write: Callable[[IO[bytes]], object]) -> bool:
         except OSError:
             pass
         return False
+
+
+def prune(pattern: str, keep: int) -> list[str]:
+    """Remove all but the ``keep`` most recently written files matching ``pattern``; their names."""
+    try:
+        files = sorted(cache_dir().glob(pattern), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    except OSError:
+        return []
+    removed = []
+    for path in files[keep:]:
+        try:
+            path.unlink()
+            removed.append(path.name)
+        except OSError:
+            pass
+    return removed

@@ -24,6 +24,7 @@ from dingmi import cache
 
 USER_WORD_FREQ = 2000
 MEMO_FORMAT = 1
+KEEP_MEMOS = 32  # cut memos the data directory keeps (catalog combinations, most recently written)
 
 
 @functools.lru_cache(maxsize=1)
@@ -92,6 +93,7 @@ class Segmenter:
         """Keep the memo's new cuts in the data directory (nothing to do without a memo or new cuts)."""
         if self._memo_name and self._dirty:
             cache.write_json(self._memo_name, self._memo)
+            cache.prune("cuts-*.json", KEEP_MEMOS)
             self._dirty = False
 
 

@@ -149,3 +149,18 @@ def test_the_cache_is_optional(tiny_bundle: Path, tmp_path: Path, monkeypatch: p
     assert not cache_dir().is_dir()
     s = load_engine(bundle=tiny_bundle).suggest(EXAM_BEFORE)
     assert s.level == "机密"
+
+
+def test_the_cache_keeps_the_most_recent_bundles_only(tiny_bundle: Path, fresh_cache: Path) -> None:
+    from dingmi.bundle import KEEP_CACHED
+
+    fresh_cache.mkdir(parents=True)
+    for i in range(KEEP_CACHED + 2):
+        for suffix in (".json", ".npz"):
+            old = fresh_cache / f"bundle-old{i:02d}{suffix}"
+            old.write_text("{}", encoding="utf-8")
+            os.utime(old, ns=(i * 10**9, i * 10**9))  # old00 is the oldest
+    load_bundle(tiny_bundle)
+    kept = sorted(p.name for p in fresh_cache.glob("bundle-*.json"))
+    assert len(kept) == KEEP_CACHED and "bundle-old00.json" not in kept and f"bundle-old{KEEP_CACHED + 1:02d}.json" in kept
+    assert sorted(p.stem for p in fresh_cache.glob("bundle-*.npz")) == sorted(name[:-5] for name in kept)
