@@ -238,13 +238,13 @@ def cold_start(repeats: int = COLD_REPEATS) -> None:
                 peaks[label].append(int(out.stdout.split()[-1]) / 1024)
     base = statistics.median(walls[rows[0][0]])
     print(f"\ncold start: whole process, median of {repeats} rounds\n")
-    print(f"| {'what':<36} | {'wall s':>7} | {'vs python':>9} | {'peak RSS MB':>11} | {'target':<18} |")
-    print(f"|{'-' * 38}|{'-' * 9}|{'-' * 11}|{'-' * 13}|{'-' * 20}|")
+    print(f"| {'what':<36} | {'wall s':>7} | {'vs python':>9} | {'peak RSS MB':>11} | {'target':<20} |")
+    print(f"|{'-' * 38}|{'-' * 9}|{'-' * 11}|{'-' * 13}|{'-' * 22}|")
     for label, _, _, target in rows:
         wall, peak = statistics.median(walls[label]), statistics.median(peaks[label])
         goal = "" if target is None else f"≤ {target[0]} s" + (f", ≤ {target[1]} MB" if target[1] else "")
         met = "" if target is None else (" ✓" if wall <= target[0] and (target[1] is None or peak <= target[1]) else " ✗")
-        print(f"| {label:<36} | {wall:>7.3f} | {wall / base:>8.1f}x | {peak:>11.0f} | {goal + met:<18} |")
+        print(f"| {label:<36} | {wall:>7.3f} | {wall / base:>8.1f}x | {peak:>11.0f} | {goal + met:<20} |")
 
 
 if __name__ == "__main__":
