@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from dingmi.passages import DATE_LINE
+from dingmi.passages import DATE_LINE, IMPRINT_LINE
 
 # --- concrete content, by kind
 _CONTENT = {
@@ -119,9 +119,9 @@ _FORMAL = re.compile(r"^\S{0,24}[〔\[(（]\s*\d{4}\s*[〕\])）]\s*(?:第\s*)?\
 
 
 def is_formal(text: str) -> bool:
-    """A header or 落款 element (document number, signer, date line, distribution line)."""
+    """A header, 落款 or 版记 element (document number, signer, date line, distribution or 印发 line)."""
     body = text.strip()
-    return bool(_FORMAL.search(body) or DATE_LINE.match(body))
+    return bool(_FORMAL.search(body) or DATE_LINE.match(body) or IMPRINT_LINE.match(body))
 
 
 def disclosure(sig: PassageSignals, heading: bool) -> float:

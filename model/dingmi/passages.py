@@ -7,7 +7,7 @@ passage is about without being part of it: the document title, the chain of head
 
 A *section* is the part under one top-level heading or attachment; qualifiers such as “已公布” apply
 within their section. A *part* is one document of several pasted together: a new part starts after
-a 落款 date line when a new title or 发文字号 follows.
+a 落款 date line or the 版记's 印发 line when a new title or 发文字号 follows.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ _SENT = re.compile(r"[^。！？；!?;]+(?:[。！？；!?;]+|$)")
 _LEAD_IN = re.compile(r"(?:如下|以下|下列|列表|清单|明细|情况|内容|要求|安排)?[：:]\s*$")
 DATE_LINE = re.compile(  # a 落款 成文日期 or 印发 date on a line of its own
     r"^\s*(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年\s*\S{1,3}\s*月\s*\S{1,4}\s*日\s*(?:印发)?\s*$")
+# the 版记's last line, 印发机关 and 印发日期 (GB/T 9704): the document ends here
+IMPRINT_LINE = re.compile(
+    r"^[^\s。，,；;：:]{2}[^。，,；;：:]{0,40}?(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年\s*\S{1,3}\s*月\s*\S{1,4}\s*日\s*印发\s*$")
 _CLOSING = re.compile(r"^(?:附件|抄送|印发|主题词|[（(]联系人|联系人|[（(]此件|此页无正文)")
 _NEW_DOC = re.compile(r"〔\s*\d{4}\s*〕|^关于|(?:通知|通报|公告|报告|请示|函|纪要|简报)$")
 _MAX_PASSAGE = 400  # longer sentences are cut into windows so one passage never spans a page
@@ -66,8 +69,8 @@ def split_passages(norm: str) -> list[Passage]:
             preamble = section
             stack, lead, table_head = [], None, None
             after_date = 0
-        elif DATE_LINE.match(body):
-            after_date = 3  # a 落款 date: a new document may start within the next lines (organ, number, title)
+        elif DATE_LINE.match(body) or IMPRINT_LINE.match(body):
+            after_date = 3  # a 落款 date or the 版记: a new document may start within the next lines (organ, number, title)
         elif after_date:
             after_date = 0 if _CLOSING.match(body) else after_date - 1
         offset = line_start + (len(line) - len(line.lstrip()))

@@ -1,0 +1,36 @@
+"""Passages: parts of pasted-together documents and GB/T 9704 elements that are never 密点."""
+
+from dingmi.disclose import disclosure, is_formal, passage_signals
+from dingmi.passages import split_passages
+from dingmi.text import normalize
+
+FIRST = (
+    "东滨省教育考试院\n东考院〔2026〕12号\n关于做好2026年学业水平考试命题工作的通知\n各有关单位：\n"
+    "一、命题安排\n数学科第15题答案为B，评分标准为每空3分。\n"
+    "————————\n抄送：院领导。\n东滨省教育考试院办公室　　2026年4月22日印发\n"
+)
+SECOND = "安澜市教育局\n公告〔2026〕第8号\n安澜市教育局关于公开遴选命题教师的公告\n一、遴选条件\n具有中级以上职称。\n"
+
+
+def _part_of(passages: list, needle: str) -> int:
+    return next(p.part for p in passages if needle in p.text)
+
+
+def test_document_after_the_imprint_line_is_a_part_of_its_own() -> None:
+    passages = split_passages(normalize(FIRST + "\n" + SECOND))
+    assert _part_of(passages, "第15题") == 0
+    assert _part_of(passages, "具有中级以上职称") == 1
+
+
+def test_text_without_a_new_title_stays_in_its_document() -> None:
+    passages = split_passages(normalize(FIRST + "\n补充说明：上述安排如有变化另行通知。\n"))
+    assert _part_of(passages, "补充说明") == 0
+
+
+def test_imprint_line_is_formal_and_never_discloses() -> None:
+    line = normalize("东滨省教育考试院办公室　　2026年4月22日印发")
+    assert is_formal(line)
+    body = normalize("数学科第15题答案为B，评分标准为每空3分。")
+    assert not is_formal(body)
+    assert disclosure(passage_signals(body), False) > 0.3
+    assert not is_formal(normalize("省政府办公厅，2026年4月22日印发"))  # a sentence, not the 版记
