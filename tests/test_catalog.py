@@ -94,3 +94,20 @@ def test_entries_of_all_catalogs_compete(tmp_path: Path) -> None:
     ids = [e.id for e in s.entries]
     assert "org-01" in ids[:3] and "edu-06" in ids[:3]
     assert s.level == "机密"  # the highest matter found decides
+
+
+def test_a_large_catalog_scores_at_most_the_best_covered_entries(tmp_path: Path) -> None:
+    """Thousands of entries sharing generic words: only MAX_CANDIDATES are scored, the best-covered kept."""
+    from dingmi.matcher import MAX_CANDIDATES
+
+    rows = [_entry(id=f"org-{i:03d}", regulation="某系统工作国家秘密范围的规定", item=f"{i}.",
+                   text=f"第{i}类专项工作中尚未公布的统计数据和工作方案", level="秘密") for i in range(MAX_CANDIDATES + 40)]
+    rows.append(_entry(id="org-exam", regulation="某系统工作国家秘密范围的规定", item="考试",
+                       text="全省统一考试在启用之前的试题、参考答案和评分标准", level="机密"))
+    engine = load_engine([_write(tmp_path / "big.jsonl", rows)])
+    text = ("关于全省统一考试试题、参考答案和评分标准交接的通知\n各市：\n一、数学第3题参考答案为B，评分标准为每空2分。"
+            "\n二、尚未公布的统计数据和工作方案另行通知。\n")
+    matches = engine.analyse(text).matches
+    assert 0 < len(matches) <= MAX_CANDIDATES
+    assert matches[0].entry_id == "org-exam"
+    assert engine.suggest(text).level == "机密"

@@ -29,6 +29,9 @@ from dingmi.profiles import EntryProfile
 from dingmi.qualifiers import DocState, EntryQualifiers, SectionState, gate
 
 MIN_COVERAGE = 0.2  # entries with less of their weighted terms in the whole document are not scored
+# at most this many entries are scored per document, the best-covered first: more than any catalog of a
+# few hundred entries offers one document, so only collections of thousands of entries are cut
+MAX_CANDIDATES = 128
 EVIDENCE_SHARE = 0.6  # passages within this share of an entry's best passage are evidence too
 INTERNAL_FLOOR = 0.45  # least disclosure credited to a passage for a 内部 entry
 SECTION_CONCRETE = 0.15  # a passage with this much concrete content is a candidate wherever its section names the entry
@@ -187,12 +190,14 @@ class Matcher:
         for j, p in enumerate(passages):
             for i in p.scope:
                 children[i].append(j)
+        candidates = [n for n, cov in coverage.items() if cov >= MIN_COVERAGE]
+        if len(candidates) > MAX_CANDIDATES:  # a large catalog: the best-covered entries only
+            candidates = sorted(candidates, key=lambda n: (-coverage[n], self.profiles[n].entry.id))[:MAX_CANDIDATES]
         out = []
-        for n, cov in coverage.items():
-            if cov >= MIN_COVERAGE:
-                m = self._score(self.profiles[n], self._qualifier_id[n], cov, key_pass, key_in_title, forms, children, ctx)
-                if m is not None:
-                    out.append(m)
+        for n in candidates:
+            m = self._score(self.profiles[n], self._qualifier_id[n], coverage[n], key_pass, key_in_title, forms, children, ctx)
+            if m is not None:
+                out.append(m)
         out.sort(key=lambda m: (-m.score, m.entry_id))
         return out
 
@@ -222,14 +227,7 @@ class Matcher:
         for i, ks in keys_in.items():
             sec_keys[ctx.passages[i].section] |= ks
 
-        shares: dict[tuple[int, int], float] = {}
-
-        def sec_share(p: Passage) -> float:
-            key = (p.section, p.preamble)
-            if key not in shares:
-                ks = sec_keys.get(p.section, set()) | sec_keys.get(p.preamble, set()) | title_keys
-                shares[key] = sum(weight[k] for k in sorted(ks)) / total
-            return shares[key]
+        shares: dict[tuple[int, int], float] = {}  # (section, preamble) → the entry's share named there
 
         for sec in sec_keys:  # concrete passages of a section, or of a part whose preamble, names the entry
             candidates.update(ctx.concrete_in.get(sec, ()))
@@ -260,7 +258,12 @@ class Matcher:
                         w += sum(weight[k] for k in sorted(new))
             local = min(1.0, w / total)
             head = not head_keys or not head_keys.isdisjoint(keys)
-            in_sec = max(local, sec_share(ps))
+            where = (ps.section, ps.preamble)
+            share = shares.get(where)
+            if share is None:
+                ks = sec_keys.get(ps.section, set()) | sec_keys.get(ps.preamble, set()) | title_keys
+                share = shares[where] = sum(weight[k] for k in sorted(ks)) / total
+            in_sec = max(local, share)
             subject = (0.45 * local + 0.25 * in_sec + 0.3 * part_cov.get(ps.part, 0.0)) * (1.0 if head else 0.45)
             sec = ps.section
             g = gates.get(sec)
