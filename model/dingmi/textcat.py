@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,12 @@ def hash64(data: bytes, seed: int) -> int:
         h = ((h ^ int.from_bytes(data[end:], "little")) * _M64) & _MASK64
     h = ((h ^ (h >> 47)) * _M64) & _MASK64
     return h ^ (h >> 47)
+
+
+@lru_cache(maxsize=1 << 17)
+def _word_hash(word: str) -> int:
+    """``hash64`` of a token text, seed 1 (kept: the same words recur from document to document)."""
+    return hash64(word.encode("utf-8"), 1)
 
 
 def _pair_hash64(left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -113,7 +120,7 @@ class BowTextcat:
         if not word:
             return 0
         symbol = self.symbols.get(word)
-        return symbol if symbol is not None else hash64(word.encode("utf-8"), 1)
+        return symbol if symbol is not None else _word_hash(word)
 
     def keys(self, text: str) -> np.ndarray:
         """The document's unigram and bigram keys (with repeats), as ``extract_ngrams`` builds them."""

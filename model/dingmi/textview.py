@@ -52,10 +52,12 @@ class TextView:
 
 def make_view(text: str) -> TextView:
     """Drop format characters, page-number lines and running headers; rejoin hard-wrapped lines."""
-    keep = [i for i, ch in enumerate(text) if not (ch >= "\u00ad" and _is_format(ch))]
-    if len(keep) == len(text):
+    fmt = {ch for ch in set(text) if ch >= "\u00ad" and _is_format(ch)}  # distinct characters: fast
+    if not fmt:
+        keep: list[int] | range = range(len(text))
         chars = text
     else:
+        keep = [i for i, ch in enumerate(text) if ch not in fmt]
         chars = "".join(text[i] for i in keep)
     drop = _layout_drops(chars)
     if not drop:
