@@ -27,6 +27,7 @@ import os
 import random
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -163,20 +164,61 @@ def _cpu_split() -> tuple[float, float]:
     return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
+def _schedstat(pid: int) -> tuple[int, int] | None:
+    """Nanoseconds a process has spent on a CPU and waiting for one (Linux /proc), or None."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            on_cpu, waiting, _ = f.read().split()
+    except (OSError, ValueError):
+        return None
+    return int(on_cpu), int(waiting)
+
+
 class Stopwatch(PlainProgress):
-    """Progress that also records when the workers were ready and when the last file finished."""
+    """Progress that also records when the workers were ready, when the last file finished, and how
+    the workers spent the time in between: on a CPU, waiting for one (other load), or idle."""
 
     def __init__(self) -> None:
         super().__init__(io.StringIO())
-        self.ready = self.done_at = 0.0
+        self.ready = self.done_at = self.sampled = 0.0
+        self.base: dict[int, tuple[int, int]] = {}
+        self.sched: dict[int, tuple[int, int]] = {}
+
+    def _sample(self) -> None:
+        self.sampled = time.perf_counter()
+        try:
+            with open(f"/proc/self/task/{os.getpid()}/children") as f:
+                pids = [int(p) for p in f.read().split()]
+        except OSError:
+            return
+        for pid in pids:
+            stat = _schedstat(pid)
+            if stat is not None:
+                self.sched[pid] = stat
 
     def start(self, files: int, size: int) -> None:
         self.ready = time.perf_counter()
+        self._sample()
+        self.base = dict(self.sched)
         super().start(files, size)
+
+    def advance(self, size: int) -> None:
+        super().advance(size)
+        if time.perf_counter() - self.sampled > 0.2 or self.done == self.files:
+            self._sample()
 
     def close(self) -> None:
         self.done_at = time.perf_counter()
         super().close()
+
+    def shares(self, workers: int) -> tuple[float, float, float]:
+        """Of workers x steady time: the share on a CPU, waiting for a CPU, and idle."""
+        total = workers * (self.done_at - self.ready) * 1e9
+        if not self.sched or total <= 0:
+            return float("nan"), float("nan"), float("nan")
+        on_cpu = sum(v[0] - self.base.get(p, (0, 0))[0] for p, v in self.sched.items())
+        waiting = sum(v[1] - self.base.get(p, (0, 0))[1] for p, v in self.sched.items())
+        return on_cpu / total, waiting / total, max(0.0, 1 - (on_cpu + waiting) / total)
 
 
 @dataclass
@@ -188,6 +230,7 @@ class Timing:
     processed: int
     cpu: float       # this process and its (joined) workers
     main_cpu: float  # this process alone (walk, engine preload, state DB commits, outputs)
+    shares: tuple[float, float, float] = (float("nan"),) * 3  # workers on a CPU / waiting for one / idle
 
 
 def timed_scan(root: Path, out: Path, workers: int, bundle: str | None) -> Timing:
@@ -200,7 +243,7 @@ def timed_scan(root: Path, out: Path, workers: int, bundle: str | None) -> Timin
     startup = watch.ready - t if watch.ready else 0.0
     steady = watch.done_at - watch.ready if watch.ready else 0.0
     return Timing(end - t, startup, steady, summary.files, summary.processed,
-                  own2 - own + children2 - children, own2 - own)
+                  own2 - own + children2 - children, own2 - own, watch.shares(workers))
 
 
 def cli_resume(root: Path, out: Path, bundle: str | None) -> float:
@@ -287,8 +330,9 @@ def measure(arc: Archive, base: Path, name: str, bundle: str | None, repeats: in
         assert resume.processed == regenerate.processed == 0, "a resume redid work"
         got.append(Repeat(capacity, one, two, resume, resume_cli, regenerate))
         print(f"  [{name} {r + 1}/{repeats}] CPUs available {capacity:.2f}; 1 worker {one.wall:.1f} s, "
-              f"2 workers {two.wall:.1f} s ({one.wall / two.wall:.2f}x); resume {resume.wall:.2f} s, "
-              f"CLI {resume_cli:.2f} s", flush=True)
+              f"2 workers {two.wall:.1f} s ({one.wall / two.wall:.2f}x; workers waited for a CPU "
+              f"{two.shares[1]:.0%}, idle {two.shares[2]:.0%}); resume {resume.wall:.2f} s, CLI {resume_cli:.2f} s",
+              flush=True)
         shutil.rmtree(out1, ignore_errors=True)
         shutil.rmtree(out2, ignore_errors=True)
     return got
@@ -314,16 +358,19 @@ def report(name: str, arc: Archive, reps: list[Repeat]) -> list[str]:
     def scan_row(label: str, pick: str) -> tuple[str, ...]:
         ts = [getattr(r, pick) for r in reps]
         wall = med(t.wall for t in ts)
+        busy, waiting, idle = (med(t.shares[i] for t in ts) for i in range(3))
         return (label, f"{arc.files / wall:,.1f}", f"{arc.chars / wall:,.0f}", f"{wall:.1f}",
                 f"{med(t.startup for t in ts):.2f}", f"{med(t.steady for t in ts):.1f}",
-                f"{med(t.cpu for t in ts):.1f} ({med(t.main_cpu for t in ts):.1f})")
+                f"{med(t.cpu for t in ts):.1f} ({med(t.main_cpu for t in ts):.1f})",
+                f"{busy:.0%} / {waiting:.0%} / {idle:.0%}")
 
     def resume_row(label: str, walls: list[float]) -> tuple[str, ...]:
         walls = [w for w in walls if w == w] or [float("nan")]  # NaN: a command run that failed
-        return (label, "", "", f"{med(walls):.2f}", "", "", "")
+        return (label, "", "", f"{med(walls):.2f}", "", "", "", "")
 
     print(f"\n== {name} (medians of {len(reps)}) ==")
-    table(("run", "files/s", "chars/s", "wall s", "start-up s", "steady s", "cpu s (main)"), [
+    table(("run", "files/s", "chars/s", "wall s", "start-up s", "steady s", "cpu s (main)",
+           "workers cpu / wait / idle"), [
         scan_row("full scan, 1 worker", "one"),
         scan_row("full scan, 2 workers", "two"),
         resume_row("resume finished scan (in-process)", [r.resume.wall for r in reps]),
@@ -366,6 +413,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3, help="side-by-side rounds; medians are reported")
     ap.add_argument("--engine-share", action="store_true", help="also issue 6's .txt scan vs engine comparison")
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # kill PID: the temp directory is still removed
     source_bundle = (args.model or default_bundle_dir()).absolute()
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if not set(modes) <= {"rules", "model"}:
@@ -395,6 +443,9 @@ def main() -> None:
         print(f"\nwall = the whole run (catalog, walk, engine load, files, outputs); start-up = run start to workers "
               f"ready; steady = workers ready to last file.\ncpu s counts this process and its workers, (main) this "
               f"process alone. Resume ratios divide by the same round's 2-worker scan.\n"
+              f"workers cpu / wait / idle: how the workers spent workers x steady time (Linux schedstat): on a CPU, "
+              f"runnable but waiting for a CPU (other load on the machine), idle (the scan's own loss: waiting for "
+              f"work, the end).\n"
               f"load average before / after: {load_before} / {load_average()}. 'CPUs available' is what two busy "
               f"pure-Python processes got just before each round (2.00 on an idle 2-core machine);\nthe 1 -> 2 worker "
               f"ratio cannot exceed it, so a shared machine's other work shows there.")
