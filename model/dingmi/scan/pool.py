@@ -5,8 +5,8 @@ On Linux the parent loads and warms up the engine once and forks the workers, wh
 a worker starts in milliseconds whatever the bundle; while the parent runs another thread (a
 progress bar), and on other systems, a worker is a spawned process that loads the engine itself.
 Each worker works through its batches in order (the next one is sent while it is on the last file
-of the current one) and sends back one outcome per file as soon as it is done. Because a worker handles its batch in order, the
-parent always knows which file a worker is on and since when:
+of the current one) and sends back one outcome per file as soon as it is done. Because a worker
+handles its files in order, the parent always knows which file a worker is on and since when:
 
 - a file that runs longer than ``file_timeout`` seconds gets a DM137 error row; its worker is
   killed and replaced, and the rest of its batch goes back to the queue;

@@ -1,7 +1,8 @@
 """The per-file work: read, hash, suggest. Runs in pool workers or on Dask workers.
 
-The engine is loaded once per process (pool initializer, or lazily on first use on a Dask
-worker) and never pickled with a task; a task carries only a small :class:`WorkerConfig`
+The engine is loaded once per process (by the parent before it forks its pool workers, which
+inherit it; by a spawned worker's initializer; lazily on first use on a Dask worker) and never
+pickled with a task; a task carries only a small :class:`WorkerConfig`
 and a batch of :class:`~dingmi.scan.walk.Source` descriptors. The outcome of a file is a pure
 function of its bytes and the config, so every backend produces the same rows.
 
