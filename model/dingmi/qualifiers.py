@@ -14,6 +14,7 @@ from functools import cached_property
 from dingmi.dates import find_dates
 from dingmi.header import Header
 from dingmi.text import normalize
+from dingmi.thresholds import Threshold, entry_thresholds, figures, meets
 
 # ---------------------------------------------------------------- entry side
 
@@ -53,6 +54,7 @@ class EntryQualifiers:
     min_area: float | None = None
     max_precision: tuple[float, str] | None = None  # value, unit: doc precision must be at least this good
     scales: list[tuple[float, float]] = field(default_factory=list)  # allowed denominator ranges
+    thresholds: tuple[Threshold, ...] = ()  # quantity bounds (thresholds.py): 500千伏及以上, 低于7天
 
 
 
@@ -118,6 +120,7 @@ def entry_qualifiers(text: str, level: str, regulation: str = "") -> EntryQualif
     if m := _PRECISION.search(text):
         q.max_precision = _to_base(float(m.group(1)), m.group(2))
     q.scales = _scale_ranges(text)
+    q.thresholds = entry_thresholds(text)
     return q
 
 
@@ -229,6 +232,10 @@ class DocState:
         return [float(m.group(1)) for m in _AREA_DOC.finditer(self.norm)]
 
     @cached_property
+    def quantities(self) -> dict[str, list[float]]:
+        return figures(self.norm)
+
+    @cached_property
     def precisions(self) -> list[tuple[float, str]]:
         return [_to_base(float(m.group(1)), m.group(2)) for m in _PRECISION_DOC.finditer(self.norm)]
 
@@ -333,6 +340,12 @@ def gate(q: EntryQualifiers, s: DocState, published: bool | None = None) -> tupl
             why.append(f"覆盖面积超过{q.min_area:g}平方千米")
         else:
             g *= 0.1 if s.areas else 0.5
+    if q.thresholds:
+        met = meets(q.thresholds, s.quantities)
+        if met:
+            why.append("文中数值达到条目所列数量界限")
+        elif met is False:
+            g *= 0.15  # the figures given fall short of the entry's bound: not this matter
     if q.max_precision is not None:
         limit, unit = q.max_precision
         vals = [v for v, u in s.precisions if u == unit]
@@ -412,6 +425,10 @@ class SectionState(DocState):
     @cached_property
     def areas(self) -> list[float]:
         return DocState.areas.func(self) or self.doc.areas  # type: ignore[attr-defined]
+
+    @cached_property
+    def quantities(self) -> dict[str, list[float]]:
+        return DocState.quantities.func(self) or self.doc.quantities  # type: ignore[attr-defined]
 
     @cached_property
     def military(self) -> bool:

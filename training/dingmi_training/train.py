@@ -25,6 +25,7 @@ from dingmi.spacy_jieba import blank_pipeline
 from dingmi_training.data import dataset_sha256
 
 SEED = 20261127
+CHOICE_MARGIN = 0.005  # held-out objective gain a less cautious veto/add pair must show to be chosen
 CANDIDATES = 8
 Progress = Callable[[str, int, int], None]
 
@@ -169,7 +170,9 @@ def build(rows: list[dict[str, Any]], catalog: Catalog, progress: Progress = _qu
                 scorer_g.rescore(a.matches, a.ctx)
                 oof[i] = (scorer_g, a)
     # the veto and add levels: the pair with the best held-out macro-F1 less twice the share of state
-    # secrets read lower — a leak is the costlier error (ties: the first, more cautious pair)
+    # secrets read lower — a leak is the costlier error. The grid runs from the fewest vetoes; a later
+    # pair must beat the best so far by more than CHOICE_MARGIN (one or two of ~800 documents), so
+    # noise never buys more vetoes
     best, veto_below, add_from = -1.0, 0.05, 0.7
     for v in (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5):
         for ad in (0.9, 0.8, 0.7, 0.6, 0.5, 0.4):
@@ -177,7 +180,7 @@ def build(rows: list[dict[str, Any]], catalog: Catalog, progress: Progress = _qu
                 sc.veto_below, sc.add_from = v, ad
             got = [_oof_decision(engine_of(r), sc, a).level for r, (sc, a) in zip(rows, oof)]
             value = _level_scores(rows, got)["macro_f1"] - 2 * _secret_under(rows, got)
-            if value > best + 1e-9:
+            if value > best + CHOICE_MARGIN:
                 best, veto_below, add_from = value, v, ad
     for sc, _ in oof:
         sc.veto_below, sc.add_from = veto_below, add_from
