@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -56,7 +57,7 @@ def pair_vector(ctx: DocContext, m: EntryMatch, pair: PassagePair) -> list[float
     sig: PassageSignals = ctx.signals[pair.index]
     q = m.profile.qualifiers
     level = m.profile.entry.level
-    digits = sum(map(str.isdigit, p.text)) / max(20, len(p.text))
+    digits = _digit_share(p.text)
     return [
         pair.local, pair.in_passage, pair.in_section, float(pair.head), pair.score / pair.gate if pair.gate else 0.0, m.coverage, m.title,
         math.log1p(m.profile.total_weight), float(m.require_ok), float(m.excluded), math.log1p(len(m.matched)),
@@ -70,6 +71,12 @@ def pair_vector(ctx: DocContext, m: EntryMatch, pair: PassagePair) -> list[float
         float(bool(q.tiers)), float(bool(q.scales)), float(q.max_precision is not None),
         float(q.military_in or q.military_out), float(q.undecided),
     ]
+
+
+@lru_cache(maxsize=1 << 14)
+def _digit_share(text: str) -> float:
+    """Digits per character of a passage (at least 20 characters counted); one count per passage."""
+    return sum(map(str.isdigit, text)) / max(20, len(text))
 
 
 def best_pair(m: EntryMatch) -> PassagePair:
