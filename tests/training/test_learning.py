@@ -118,3 +118,4 @@ def test_first_use_builds_the_default_bundle_with_a_message(tmp_path: Path, tiny
 def test_no_training_text_copies_an_evaluation_set(name: str) -> None:
     dev = [json.loads(line) for line in (EVAL / f"{name}.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     assert overlap_passages(load_examples(), dev) == []
+    assert overlap_passages(load_examples(EVAL.parent / "held_back"), dev) == []  # written for training later
