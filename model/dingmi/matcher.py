@@ -100,7 +100,7 @@ class DocContext:
     about_share: dict[int, float]  # section → share of its body passages that speak about secrecy
     by_section: dict[int, list[int]]  # section → its non-heading passages
     states: dict[int, SectionState] = field(default_factory=dict)  # section → its qualifier signals (lazy)
-    gates: dict[tuple[int, int, bool], tuple[float, list[str]]] = field(default_factory=dict)
+    gates: dict[tuple[int, int, bool], tuple[float, list[str]]] = field(default_factory=dict)  # (section, qualifier id, 已公布) → gate
 
     @cached_property
     def concrete_in(self) -> dict[int, list[int]]:
