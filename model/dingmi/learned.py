@@ -115,11 +115,9 @@ class LearnedScorer:
         the entry's scale…) is not one, however concretely it is described."""
         if not matches:
             return
-        bests = [best_pair(m) for m in matches]
-        X = np.asarray([pair_vector(ctx, m, b) for m, b in zip(matches, bests)], dtype=np.float64)
-        probs = self.pair_model.predict_proba(X)[:, 1]
-        for m, b, pr in zip(matches, bests, probs):
-            m.prob = float(pr) * b.gate
+        probs = self.pair_model.predict_proba(np.asarray(self.rows(matches, ctx), dtype=np.float64))[:, 1]
+        for m, pr in zip(matches, probs):
+            m.prob = float(pr) * best_pair(m).gate
             m.vetoable = m.entry_id in self.known_entries
             m.score = 0.5 * (m.rule_score + m.prob)
         matches.sort(key=lambda m: (-m.score, m.entry_id))
