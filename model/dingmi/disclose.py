@@ -51,7 +51,7 @@ _RULE = re.compile(
     r"属于(?:绝密|机密|秘密)|为(?:绝密|机密|秘密)级|(?:绝密|机密|秘密)级(?:国家秘密|事项|材料)|列入[^,，。;；]{0,10}(?:国家秘密|密级)|"
     r"定为(?:绝密|机密|秘密)|按[^,，。;；]{0,8}(?:国家秘密|密级|事项)管理|是指|所称|第[一二三四五六七八九十百\d]+条|"
     r"依照[^,，。;；]{0,12}(?:法|规定|条例)|根据[^,，。;；]{0,12}(?:法|条例)|保密法|保守国家秘密|密级(?:和|及)保密期限|"
-    r"定密(?:权限|责任人|依据|工作)|保密事项范围|保密期限[^,，。;；]{0,6}(?:不超过|最长)|"
+    r"定密(?:权限|责任人|依据|工作)|保密事项范围|国家秘密及其密级(?:的)?具体范围|保密期限[^,，。;；]{0,6}(?:不超过|最长)|"
     r"(?:不)?属于国家秘密|作为国家秘密|不属于|[（(](?:绝密|机密|秘密)级?[）)]|(?:绝密|机密|秘密)(?:≤|<=|不超过)|"
     r"(?:规定|办法|条例|细则|规则|法)[^,，。;；]{0,4}(?:规定|明确|要求)?[,，:：]\s*[“\"]|(?:规定|明确|指出)[^,，。;；]{0,6}[“\"]"
 )
@@ -87,19 +87,25 @@ class PassageSignals:
 
 
 _CONTACT = re.compile(r"(?:电话|手机|传真|邮编|联系方式|qq|邮箱)[:：]?\s*[\d\-—()（）\s,，、]{5,}|\d{3,4}-\d{7,8}|1\d{2}-?\d{4}-?\d{4}")
+# references, not content: a page, edition, issue or article number (第214页, 第3条), and the date a text was
+# issued or took effect (1990年2月14日发布) tell where something is written, not what it says
+_REFERENCE = re.compile(
+    r"第\s*\d+\s*[页版期条款章节届]|\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?\s*(?:起)?(?:发布|印发|公布|施行|通过|修订|修正)"
+)
 
 
 @lru_cache(maxsize=1 << 16)
 def passage_signals(text: str) -> PassageSignals:
-    """Signals of one normalised passage (telephone numbers and other contact details are not content).
+    """Signals of one normalised passage (contact details and references are not content).
     Cached: the lowering re-check and boilerplate repeat the same passages (the result is read-only)."""
     text = _CONTACT.sub(" ", text)
-    has_digit = _DIGIT.search(text) is not None
-    content = {k: len(p.findall(text)) if has_digit or k not in _NEEDS_DIGIT else 0 for k, p in _CONTENT.items()}
+    facts = _REFERENCE.sub(" ", text)
+    has_digit = _DIGIT.search(facts) is not None
+    content = {k: len(p.findall(facts)) if has_digit or k not in _NEEDS_DIGIT else 0 for k, p in _CONTENT.items()}
     strong = sum(min(3, content[k]) for k in ("answer", "score", "question", "formula", "coordinate", "scale", "route", "code", "quote"))
     weak = min(4, content["measure"]) + 0.5 * min(4, content["time"])
-    digits = sum(map(str.isdigit, text))
-    density = digits / max(20, len(text))
+    digits = sum(map(str.isdigit, facts))
+    density = digits / max(20, len(facts))
     concrete = min(1.0, 0.25 * strong + 0.15 * weak + 1.2 * density)
     return PassageSignals(
         content=content,

@@ -20,9 +20,9 @@ from dingmi.derive import SourceMarking, meta_score, secret_signals, source_mark
 from dingmi.disclose import PassageSignals, disclosure, is_formal, passage_signals
 from dingmi.explain import rationale, unclear_report
 from dingmi.header import Header, parse_header
-from dingmi.learned import DocFeatures, LearnedScorer
+from dingmi.learned import DocFeatures, LearnedScorer, best_pair
 from dingmi.levels import authority_ceiling, default_period, entry_period, is_secret, marking, rank
-from dingmi.matcher import DocContext, EntryMatch, Matcher
+from dingmi.matcher import SECTION_CONCRETE, DocContext, EntryMatch, Matcher
 from dingmi.passages import Passage, split_passages
 from dingmi.profiles import build_profiles, load_expert_profiles
 from dingmi.qualifiers import doc_state
@@ -34,6 +34,7 @@ MATCH_THRESHOLD = 0.3    # an entry at or above this is a matter found (best mac
 LEARNED_FROM = 0.02      # the learned scorer runs only where some entry is at least this close
 STRONG_OTHER = 0.6       # a higher-level matter beside the best one counts only from this score
 REVIEW_BELOW = 0.6       # confidence below this asks for review
+RESTATES = 0.7           # a passage with this share of an entry's terms and no concrete content restates it
 LOWERING_ROUNDS = 4      # how often lowering advice is re-checked and widened
 
 
@@ -139,7 +140,7 @@ class Engine:
         return Analysis(view, norm, header, passages, signals, ctx, matches, doc, source, unclear)
 
     def _decide(self, a: Analysis) -> Decision:
-        found = _matters(a.matches, [p.part for p in a.passages], [s.about for s in a.signals], self.scorer)
+        found = _matters(a.matches, [p.part for p in a.passages], a.signals, self.scorer)
         flags: list[str] = []
         level = max((m.level for m in found), key=rank, default="非密")
         period = ""
@@ -251,17 +252,21 @@ def wants_learned(matches: list[EntryMatch]) -> bool:
     return bool(matches) and matches[0].rule_score >= LEARNED_FROM
 
 
-def _matters(matches: list[EntryMatch], parts: list[int], about: list[bool],
+def _matters(matches: list[EntryMatch], parts: list[int], signals: list[PassageSignals],
              scorer: LearnedScorer | None = None) -> list[EntryMatch]:
     """The matters found. An entry counts when its best passage reaches the rule threshold; with a
     learned scorer, a rule finding it is confident is wrong (P under its veto level, chosen on
     leave-one-domain-out predictions) is dropped when the scorer was trained on examples of that entry
-    (an organisation's new entries are never vetoed), and an entry it is confident about is added.
+    (an organisation's new entries are never vetoed), and an entry it is confident about is added unless
+    its passage speaks about secrecy or restates the entry itself (most of its terms and no concrete
+    content: the text of a catalog or regulation, not a matter).
     A passage instantiates one matter, so where several entries claim the same best passage only the
     best-supported one counts (最小化、精准化): a higher-level second matter needs its own passage."""
     def found(m: EntryMatch) -> bool:
         if scorer is not None and m.prob is not None:
-            if m.prob >= scorer.add_from and not about[m.best]:  # a passage about secrecy discloses nothing
+            sig = signals[m.best]
+            restates = best_pair(m).in_passage >= RESTATES and sig.concrete < SECTION_CONCRETE
+            if m.prob >= scorer.add_from and not sig.about and not restates:
                 return True
             if m.vetoable and m.prob < scorer.veto_below:
                 return False

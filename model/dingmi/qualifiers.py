@@ -377,6 +377,8 @@ def gate(q: EntryQualifiers, s: DocState, published: bool | None = None) -> tupl
 _CLAUSE = re.compile(r"[^。;；\n]+")
 # a publication note attached to a cited document speaks of that document: 《…办法》(已于…公开发布)
 _CITED_NOTE = re.compile(r"(?:》|〕\s*\d+\s*号)\s*[(（][^)）]*$")
+# a map that carries a 审图号 (approval number) is a published map: that says nothing of anything else
+_OTHER_OBJECT = re.compile(r"审图号")
 
 
 class SectionState(DocState):
@@ -396,7 +398,7 @@ class SectionState(DocState):
     def published_for(self, forms: frozenset[str]) -> bool:
         if forms not in self._published:
             self._published[forms] = self._title_published or any(
-                not _CITED_NOTE.search(clause[: m.start()]) or any(f in clause for f in forms)
+                any(f in clause for f in forms) or not (_CITED_NOTE.search(clause[: m.start()]) or _OTHER_OBJECT.search(clause))
                 for clause, m in self._publication_clauses
             )
         return self._published[forms]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _PAGE_LINE = re.compile(
-    r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?"
+    r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|[·•‧∙・]\s*\d{1,4}\s*[·•‧∙・]|第\s*\d{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?"
     r"|\d{1,4}\s*/\s*\d{1,4}|page\s*\d{1,4}(?:\s*of\s*\d{1,4})?)\s*$",
     re.IGNORECASE,
 )
