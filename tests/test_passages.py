@@ -34,3 +34,18 @@ def test_imprint_line_is_formal_and_never_discloses() -> None:
     assert not is_formal(body)
     assert disclosure(passage_signals(body), False) > 0.3
     assert not is_formal(normalize("省政府办公厅，2026年4月22日印发"))  # a sentence, not the 版记
+
+
+def test_references_are_not_concrete_content() -> None:
+    """A page or article number and the date a text was issued say where something is written, not what."""
+    for ref in ("（录自《人事考试法规汇编》第二版，第214页）", "档案工作中国家秘密及其密级具体范围的规定（1990年2月14日发布）"):
+        assert passage_signals(normalize(ref)).concrete == 0.0, ref
+    assert passage_signals(normalize("本批试卷共印制214份，分装12箱。")).concrete > 0.3
+    assert passage_signals(normalize("依照第3条的规定处理。")).rule  # the article number still marks a rule
+
+
+def test_middle_dot_page_numbers_are_not_text() -> None:
+    from dingmi.textview import make_view
+
+    view = make_view("第一段正文内容。\n·12·\n第二段正文内容。\n第三段正文内容。\n·13·\n第四段正文内容。")
+    assert "12" not in view.text and "13" not in view.text and "第四段" in view.text
