@@ -49,3 +49,24 @@ def test_middle_dot_page_numbers_are_not_text() -> None:
 
     view = make_view("第一段正文内容。\n·12·\n第二段正文内容。\n第三段正文内容。\n·13·\n第四段正文内容。")
     assert "12" not in view.text and "13" not in view.text and "第四段" in view.text
+
+
+def test_people_named_with_their_role_are_concrete_content() -> None:
+    named = passage_signals(normalize("语文学科由市实验中学高级教师孙丽萍、市第三中学高级教师王德明负责。"))
+    assert named.content["name"] == 2 and named.concrete > 0.2
+    assert passage_signals(normalize("请各位老师认真学习有关规定。")).content["name"] == 0
+
+
+def test_a_line_cut_at_the_wrap_width_goes_on_even_where_the_next_looks_like_a_label() -> None:
+    from dingmi.evaluate import reflow
+    from dingmi.textview import make_view
+
+    body = ("关于调整数学科试题的会议纪要\n各有关单位：\n"
+            "经审定，数学科第十九题题干修改后相应的参考答案确定为：由已知得公差为3，故通项为3n-1，前n项和照此求出。\n"
+            "其余科目的试卷按会议意见修改后定稿，请各命题组于四月三十日前完成清样校对工作并报送考试院。\n"
+            "本纪要印发至各命题组组长和有关处室负责同志，请认真组织落实各项工作并做好保密管理工作。\n")
+    wrapped = reflow(body)
+    assert "参考答案\n确定为：" in wrapped  # the wrap falls right before a label-like fragment
+    view = make_view(wrapped).text
+    assert "参考答案确定为" in view.replace("\n", "") and "参考答案\n" not in view
+    assert "\n各有关单位：" in view  # the salutation after the short title still starts its own line

@@ -17,6 +17,9 @@ from functools import lru_cache
 
 from dingmi.passages import DATE_LINE, IMPRINT_LINE
 
+# a person's name (two or three characters, not a role or body) followed by where a name ends
+_NAME = (r"(?!单位|同志|人员|负责|部门|委员|成员|代表|领导|小组|会议|工作|有关|相关|各位|全体|主要|分管)"
+         r"[\u4e00-\u9fff]{2,3}(?=[、,，;；。)）]|和|及|负责|担任|任)")
 # --- concrete content, by kind
 _CONTENT = {
     "answer": re.compile(
@@ -35,6 +38,11 @@ _CONTENT = {
     "route": re.compile(r"经[^,，。;；]{1,14}(?:至|到|抵达|进入)|途经|沿[^,，。;；]{1,12}(?:路|线|高速|国道|省道)|(?<![a-z])[gs]\d{1,4}(?!\d)|出发|驶离|抵达"),
     "code": re.compile(r"(?<![a-z\d])[a-z]{1,4}-?\d{2,}(?![a-z\d])|编号[为:：]?\s*[a-z\d]"),
     "quote": re.compile(r"[“\"][^”\"]{6,}[”\"]"),
+    # a person named with a role: 高级教师孙丽萍、… / 孙丽萍同志 (who sets the questions, who escorts)
+    "name": re.compile(
+        r"(?:教师|教授|研究员|讲师|老师|主任|组长|处长|科长|局长|院长|校长|医师|工程师|专家|委员|书记|经理)" + _NAME
+        + r"|(?:^|(?<=[、,，;；:：(（\s]))" + _NAME.replace("(?=", "(?:同志|教授|老师)(?=", 1)
+    ),
     "figure": re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿|千)?\s*(?:元|吨|人|户|件|起|例|辆|个|项)?|[一二三四五六七八九十百千万]{2,}(?:人|件|起|元|吨)"),
 }
 # kinds whose every alternative needs a decimal digit (\d): nothing to find in a passage without one
@@ -103,7 +111,7 @@ def passage_signals(text: str) -> PassageSignals:
     has_digit = _DIGIT.search(facts) is not None
     content = {k: len(p.findall(facts)) if has_digit or k not in _NEEDS_DIGIT else 0 for k, p in _CONTENT.items()}
     strong = sum(min(3, content[k]) for k in ("answer", "score", "question", "formula", "coordinate", "scale", "route", "code", "quote"))
-    weak = min(4, content["measure"]) + 0.5 * min(4, content["time"])
+    weak = min(4, content["measure"]) + 0.5 * min(4, content["time"]) + min(4, content["name"])
     digits = sum(map(str.isdigit, facts))
     density = digits / max(20, len(facts))
     concrete = min(1.0, 0.25 * strong + 0.15 * weak + 1.2 * density)

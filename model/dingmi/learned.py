@@ -20,7 +20,7 @@ import numpy as np
 from dingmi.disclose import PassageSignals
 from dingmi.matcher import DocContext, EntryMatch, PassagePair
 
-_KINDS = ("answer", "score", "question", "formula", "coordinate", "measure", "scale", "time", "route", "code", "quote", "figure")
+_KINDS = ("answer", "score", "question", "formula", "coordinate", "measure", "scale", "time", "route", "code", "quote", "name", "figure")
 PAIR_FEATURES = [
     "local", "in_passage", "in_section", "head", "pair_rule", "coverage", "title", "log_weight", "require_ok", "excluded",
     "n_matched", "concrete", *(f"c_{k}" for k in _KINDS), "digits", "log_len", "mention", "requirement", "harm",

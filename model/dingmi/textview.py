@@ -23,10 +23,12 @@ _PAGE_LINE = re.compile(
 _SENTENCE_END = "。！？；：!?;:"
 _DATE_LINE = re.compile(r"^\s*(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年\s*\S{1,3}\s*月\s*\S{1,4}\s*日\s*$")
 # a line that starts a new unit: indented paragraph, list item, bullet, heading, "label：" field
-_OPENERS = re.compile(
+_ITEM = re.compile(
     r"^(?:\s|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|附件|第[一二三四五六七八九十百\d]+[章节条部]"
-    r"|[·•●▪◆■□○◇※\-*]|[^，,。；;：:]{1,8}[：:])"
+    r"|[·•●▪◆■□○◇※\-*])"
 )
+_LABEL = re.compile(r"^[^，,。；;：:]{1,8}[：:]")  # “联系人：” — or a wrapped sentence going on: “确定为：”
+_OPENERS = re.compile(f"{_ITEM.pattern}|{_LABEL.pattern}")
 
 
 @lru_cache(maxsize=4096)
@@ -93,8 +95,10 @@ def _layout_drops(chars: str) -> set[int]:
             if prev is not None:
                 pp, ps = prev
                 body = ps.rstrip()
+                # a line cut at the full width goes on, even where the next begins like a label
+                opens = _ITEM.match(s) or (_LABEL.match(s) and len(body) < width - 1)
                 if (body and len(body) >= 0.6 * width and body[-1] not in _SENTENCE_END and "\t" not in ps
-                        and s.strip() and not _OPENERS.match(s) and not _DATE_LINE.match(s)):
+                        and s.strip() and not opens and not _DATE_LINE.match(s)):
                     drop.add(pp + len(ps))  # the break after the previous line
             prev = (p, s)
     return drop
