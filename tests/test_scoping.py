@@ -32,7 +32,30 @@ def test_the_learned_layer_adds_no_entry_on_a_passage_that_restates_it() -> None
         a = engine.analyse(text)
         m = next(m for m in a.matches if m.entry_id == "arch-02")
         m.rule_score, m.prob = 0.0, 0.95  # only the learned layer could add it
-        return [x.entry_id for x in _matters([m], [p.part for p in a.passages], a.signals, scorer)]  # type: ignore[arg-type]
+        return [x.entry_id for x in _matters([m], [p.part for p in a.passages], a.signals, scorer)[0]]  # type: ignore[arg-type]
 
     assert found(restated) == []
     assert found(concrete) == ["arch-02"]
+
+
+SURVEY = ("关于报送城西片区测绘成果的函\n市自然资源和规划局：\n我院完成城西片区控制测量项目，现将成果报送如下：\n"
+          "一、项目完成三等水准测量路线总长236.4千米，构成5个闭合环线，新埋设水准点23座，水准网成果资料随函报送。\n"
+          "二、附二等控制点坐标成果表（节选）：\n点号\t等级\tX\tY\nBS15\t二等\t2866215.779\t38503911.548\n")
+
+
+def test_a_weaker_higher_level_matter_in_a_passage_of_its_own_is_set_aside_for_review() -> None:
+    """The level stays with the best-supported matter, but the reviewer is told a higher one is possible."""
+    engine = load_engine()
+    a = engine.analyse(SURVEY)
+    by_id = {m.entry_id: m for m in a.matches}
+    low, high = by_id["sm-20"], by_id["sm-13"]
+    assert low.best != high.best
+    low.score = low.rule_score = 0.8
+    high.score = high.rule_score = 0.35  # found, but weak beside the 秘密 matter
+    a.matches.sort(key=lambda m: -m.score)
+    d = engine._decide(a)
+    assert d.level == "秘密" and [m.entry_id for m in d.set_aside] == ["sm-13"]
+    s = engine._explain(SURVEY, a, d, None, None)
+    assert {"higher_level_candidate", "needs_review"} <= set(s.flags)
+    assert "机密" in s.rationale and "复核" in s.rationale
+    assert "higher_level_candidate" not in engine.suggest(SURVEY).flags  # strong there: it sets the level

@@ -12,7 +12,7 @@ import os
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dingmi import __version__
 from dingmi.catalog import Catalog, load_default
@@ -66,6 +66,7 @@ class Decision:
     source_level: str = ""
     source_period: str = ""
     internal_by_model: bool = False  # 内部 from the document classifier: no 内部 entry matched
+    set_aside: list[EntryMatch] = field(default_factory=list)  # weaker higher-level matters, for review
 
 
 class Engine:
@@ -140,7 +141,7 @@ class Engine:
         return Analysis(view, norm, header, passages, signals, ctx, matches, doc, source, unclear)
 
     def _decide(self, a: Analysis) -> Decision:
-        found = _matters(a.matches, [p.part for p in a.passages], a.signals, self.scorer)
+        found, set_aside = _matters(a.matches, [p.part for p in a.passages], a.signals, self.scorer)
         flags: list[str] = []
         level = max((m.level for m in found), key=rank, default="非密")
         period = ""
@@ -165,6 +166,9 @@ class Engine:
             if p_internal > max(p_secret, 1.0 - p_secret - p_internal):  # INTERNAL is the classifier's answer
                 decision.level = "内部"
                 decision.internal_by_model = True
+        decision.set_aside = [m for m in set_aside if rank(m.level) > rank(decision.level)]
+        if decision.set_aside:  # a higher level is possible: the responsible person decides
+            flags.append("higher_level_candidate")
         return decision
 
     def _explain(self, text: str, a: Analysis, d: Decision, ceiling: str | None, authority: str | None) -> Suggestion:
@@ -172,7 +176,7 @@ class Engine:
         level = d.level
         period = d.period if "derived" in flags else default_period(level, d.period)
         confidence = self._confidence(d)
-        if confidence < REVIEW_BELOW or "unclear_matter" in flags:
+        if confidence < REVIEW_BELOW or "unclear_matter" in flags or "higher_level_candidate" in flags:
             flags.append("needs_review")
         existing = a.header.existing()
         if existing:
@@ -253,7 +257,7 @@ def wants_learned(matches: list[EntryMatch]) -> bool:
 
 
 def _matters(matches: list[EntryMatch], parts: list[int], signals: list[PassageSignals],
-             scorer: LearnedScorer | None = None) -> list[EntryMatch]:
+             scorer: LearnedScorer | None = None) -> tuple[list[EntryMatch], list[EntryMatch]]:
     """The matters found. An entry counts when its best passage reaches the rule threshold; with a
     learned scorer, a rule finding it is confident is wrong (P under its veto level, chosen on
     leave-one-domain-out predictions) is dropped when the scorer was trained on examples of that entry
@@ -261,7 +265,8 @@ def _matters(matches: list[EntryMatch], parts: list[int], signals: list[PassageS
     its passage speaks about secrecy or restates the entry itself (most of its terms and no concrete
     content: the text of a catalog or regulation, not a matter).
     A passage instantiates one matter, so where several entries claim the same best passage only the
-    best-supported one counts (最小化、精准化): a higher-level second matter needs its own passage."""
+    best-supported one counts (最小化、精准化): a higher-level second matter needs its own passage, and
+    counts when strong; weaker ones are returned apart (set aside) so a reviewer sees them."""
     def found(m: EntryMatch) -> bool:
         if scorer is not None and m.prob is not None:
             sig = signals[m.best]
@@ -280,8 +285,11 @@ def _matters(matches: list[EntryMatch], parts: list[int], signals: list[PassageS
     best: dict[int, EntryMatch] = {}
     for m in out:
         best.setdefault(parts[m.best], m)
-    return [m for m in out if rank(m.level) <= rank(best[parts[m.best]].level)
-            or m.score >= max(STRONG_OTHER, 0.75 * best[parts[m.best]].score)]
+    def counts(m: EntryMatch) -> bool:
+        top = best[parts[m.best]]
+        return rank(m.level) <= rank(top.level) or m.score >= max(STRONG_OTHER, 0.75 * top.score)
+
+    return [m for m in out if counts(m)], [m for m in out if not counts(m)]
 
 
 def _evidence(text: str, a: Analysis, d: Decision) -> list[Evidence]:

@@ -13,6 +13,7 @@ FLAG_TEXT = {
     "unclear_matter": "不明确事项：先行拟定密级并采取保密措施，10个工作日内报保密行政管理部门确定",
     "conflict": "不同领域的条目给出不同密级，已按最高密级建议，请审核",
     "derived": "派生定密：密级和期限随所转发或摘录的原件",
+    "higher_level_candidate": "另有更高密级的事项在文中有单独密点但依据较弱，未据以提高密级，请审核",
     "marking_consistent": "文件已有标志与内容相符",
     "marking_under": "文件已有标志低于内容应有的密级",
     "marking_over": "文件已有标志高于内容应有的密级",
@@ -68,6 +69,9 @@ def rationale(s: Suggestion, d: Decision, ceiling: str | None) -> str:
                      "不作国家秘密标志；请定密责任人复核是否属本机关工作秘密。")
     else:
         parts.append("未发现与已加载保密事项范围条目相符的涉密内容，建议不作国家秘密标志（非密）；如有疑问请人工复核。")
+    for m in d.set_aside[:2]:
+        parts.append(f"另有{m.profile.entry.cite()}“{m.profile.entry.text}”（{m.level}）在文中有单独的密点，但依据较弱，"
+                     f"未据以提高密级；请定密责任人复核是否应定为{m.level}。")
     if "exceeds_authority" in s.flags:
         parts.append(f"建议密级高于本单位定密权限（{ceiling}），应先行采取保密措施，并立即报请上级机关、单位确定。")
     if "marking_under" in s.flags:
