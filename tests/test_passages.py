@@ -70,3 +70,15 @@ def test_a_line_cut_at_the_wrap_width_goes_on_even_where_the_next_looks_like_a_l
     view = make_view(wrapped).text
     assert "参考答案确定为" in view.replace("\n", "") and "参考答案\n" not in view
     assert "\n各有关单位：" in view  # the salutation after the short title still starts its own line
+
+
+def test_a_separator_rule_is_never_joined_to_the_imprint_line() -> None:
+    """The 版记's rule line is layout: joined to the 印发 line it would hide where the document ends."""
+    from dingmi.textview import make_view
+
+    text = ("关于做好考试评卷工作的通知\n各区教育局：\n" + "现将评卷工作有关事项通知如下，请认真组织实施评卷工作\n" * 3
+            + "\n" + "—" * 28 + "\n安澜市教育局办公室　　　　2026年7月3日印发\n\n临海市档案馆\n公告〔2026〕第3号\n")
+    view = make_view(text).text
+    assert "—\n" in view and "\n安澜市教育局办公室" in view
+    passages = split_passages(normalize(view))
+    assert _part_of(passages, "公告") == 1

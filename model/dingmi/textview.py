@@ -29,6 +29,7 @@ _ITEM = re.compile(
 )
 _LABEL = re.compile(r"^[^，,。；;：:]{1,8}[：:]")  # “联系人：” — or a wrapped sentence going on: “确定为：”
 _OPENERS = re.compile(f"{_ITEM.pattern}|{_LABEL.pattern}")
+_RULE_LINE = re.compile(r"^\s*[—\-─━_＿=＝－~～·…]{3,}\s*$")  # a separator rule (the 版记's lines): layout, never wrapped text
 
 
 @lru_cache(maxsize=4096)
@@ -98,7 +99,8 @@ def _layout_drops(chars: str) -> set[int]:
                 # a line cut at the full width goes on, even where the next begins like a label
                 opens = _ITEM.match(s) or (_LABEL.match(s) and len(body) < width - 1)
                 if (body and len(body) >= 0.6 * width and body[-1] not in _SENTENCE_END and "\t" not in ps
-                        and s.strip() and not opens and not _DATE_LINE.match(s)):
+                        and s.strip() and not opens and not _DATE_LINE.match(s)
+                        and not _RULE_LINE.match(ps) and not _RULE_LINE.match(s)):
                     drop.add(pp + len(ps))  # the break after the previous line
             prev = (p, s)
     return drop
