@@ -121,3 +121,24 @@ def test_learned_layer_never_vetoes_an_entry_it_has_no_examples_of(tiny_bundle: 
     rail = next(m for m in a.matches if m.entry_id == "rw-01")
     assert rail.prob is not None and not rail.vetoable
     assert engine.suggest(RAIL_DOC).level == "机密"
+
+
+def test_scorer_only_rows_teach_the_entry_scorer_not_the_document_classifier(
+        monkeypatch: pytest.MonkeyPatch, tiny_rows: list, tmp_path: Path) -> None:
+    import dingmi_training.train as training
+    from dingmi.catalog import load_default
+    from dingmi_training.data import load_examples, scorer_only_dir
+
+    seen: list[str] = []
+    real = training.train_textcat
+
+    def spy(rows: list, words: list, **kw: object) -> object:
+        seen.extend(r["id"] for r in rows)
+        return real(rows, words, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(training, "train_textcat", spy)
+    extra = load_examples(scorer_only_dir())[::10]
+    assert extra
+    meta = training.train(tiny_rows, tmp_path / "b", catalog=load_default(), name="tiny", scorer_only=extra)
+    assert meta["training_data"]["examples"] == len(tiny_rows) + len(extra)
+    assert sorted(seen) == sorted(r["id"] for r in tiny_rows)

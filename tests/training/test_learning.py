@@ -13,7 +13,7 @@ import pytest
 
 from dingmi.catalog import default_catalog_path, load_catalogs
 from dingmi.engine import Engine
-from dingmi_training.data import load_examples, overlap_passages
+from dingmi_training.data import load_examples, overlap_passages, scorer_only_dir
 from dingmi_training.decisions import import_decisions, learned_terms
 from dingmi_training.evaluate import cross_domain
 from dingmi_training.review import export_review
@@ -118,4 +118,4 @@ def test_first_use_builds_the_default_bundle_with_a_message(tmp_path: Path, tiny
 def test_no_training_text_copies_an_evaluation_set(name: str) -> None:
     dev = [json.loads(line) for line in (EVAL / f"{name}.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     assert overlap_passages(load_examples(), dev) == []
-    assert overlap_passages(load_examples(EVAL.parent / "held_back"), dev) == []  # written for training later
+    assert overlap_passages(load_examples(scorer_only_dir()), dev) == []

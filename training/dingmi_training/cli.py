@@ -41,15 +41,16 @@ def train(
     catalog: Annotated[Optional[list[Path]], typer.Option("--catalog", help="追加的保密事项范围目录文件（JSONL，可重复）")] = None,
     name: Annotated[str, typer.Option("--name", help="模型名称（写入 meta.json 和 model_version）")] = "dingmi",
 ) -> None:
-    """用 corpus/labeled 训练模型包（固定随机种子，可复现）。"""
+    """用 corpus/labeled（及只训练条目评分的 corpus/scorer_only）训练模型包（固定随机种子，可复现）。"""
     from dingmi.bundle import default_bundle_dir
-    from dingmi_training.data import load_examples
+    from dingmi_training.data import load_examples, scorer_only_dir
     from dingmi_training.decisions import learned_terms
     from dingmi_training.train import train as run
 
     target = out or default_bundle_dir()
     try:
         rows = load_examples()
+        extra = load_examples(scorer_only_dir())
     except DingmiError as exc:
         fail(str(exc))
     with _progress() as bar:
@@ -58,9 +59,9 @@ def train(
         def step(desc: str, i: int, n: int) -> None:
             bar.update(task, description=desc, completed=i, total=n)
 
-        meta = run(rows, target, catalog or [], name, step, learned_terms(rows))
+        meta = run(rows, target, catalog or [], name, step, learned_terms(rows), scorer_only=extra)
     cv = meta["metrics"]["cross_validation"]
-    typer.echo(f"模型包已写入 {target}（{len(rows)}个样本；留一领域交叉验证密级准确率 {cv['lodo_level_accuracy']:.3f}）")
+    typer.echo(f"模型包已写入 {target}（{len(rows) + len(extra)}个样本；留一领域交叉验证密级准确率 {cv['lodo_level_accuracy']:.3f}）")
 
 
 @app.command()

@@ -19,6 +19,11 @@ def labeled_dir() -> Path:
     return corpus_dir() / "labeled"
 
 
+def scorer_only_dir() -> Path:
+    """Documents that teach the entry scorer and the veto/add choice, not the 内部 document classifier."""
+    return corpus_dir() / "scorer_only"
+
+
 def load_examples(folder: Path | None = None) -> list[dict[str, Any]]:
     """All examples of ``corpus/labeled/*.jsonl``, in file then line order; bad lines are errors."""
     folder = folder or labeled_dir()

@@ -22,7 +22,7 @@ from dingmi.engine import Engine, raw_confidence
 from dingmi.learned import LearnedScorer, best_pair
 from dingmi.profiles import load_lexicon
 from dingmi.spacy_jieba import blank_pipeline
-from dingmi_training.data import dataset_sha256
+from dingmi_training.data import dataset_sha256, fold_of
 
 SEED = 20261127
 CHOICE_MARGIN = 0.005  # held-out objective gain a less cautious veto/add pair must show to be chosen
@@ -140,8 +140,10 @@ def engines_for(rows: list[dict[str, Any]], catalog: Catalog, scorer: LearnedSco
 
 
 def build(rows: list[dict[str, Any]], catalog: Catalog, progress: Progress = _quiet,
-          learned_terms: dict[str, list[str]] | None = None, seed: int = SEED) -> tuple[LearnedScorer, dict[str, Any]]:
-    """Train the entry scorer; leave-one-domain-out predictions fit the confidence calibrator."""
+          learned_terms: dict[str, list[str]] | None = None, seed: int = SEED,
+          textcat_rows: list[dict[str, Any]] | None = None) -> tuple[LearnedScorer, dict[str, Any]]:
+    """Train the entry scorer; leave-one-domain-out predictions fit the confidence calibrator. The
+    document classifier learns from ``textcat_rows`` (default: all rows)."""
     learned_terms = learned_terms or {}
     known = frozenset(e for r in rows for e in r.get("expected_entries") or [])
     base = LearnedScorer(None, None, None, learned_terms, known_entries=known)
@@ -153,38 +155,28 @@ def build(rows: list[dict[str, Any]], catalog: Catalog, progress: Progress = _qu
     groups = [domain_group(r, catalog_of) for r in rows]
     names = sorted(set(groups))
 
-    # leave-one-domain-out: every document scored by a model that never saw its domain
+    # leave-one-domain-out: every document scored by a model that never saw its domain (the entries of
+    # that domain are new to it, as an organisation's are); document folds: by a model that knows its
+    # entries but not the document (as with the reference catalog). Only known entries can be vetoed,
+    # so the veto level is only seen at work in the document folds.
     progress("留一领域交叉验证", 2, 5)
-    oof: list[Any] = [None] * len(rows)
-    for g in names:
-        keep = [j for j, i in enumerate(data.doc_index) if groups[i] != g]
-        model_g = fit_pair_model(PairData([data.X[j] for j in keep], [data.y[j] for j in keep], []), seed)
-        # entries seen only in the held-out domain are new to this model: it may not veto them
-        known_g = frozenset(e for r, gg in zip(rows, groups) if gg != g for e in r.get("expected_entries") or [])
-        scorer_g = LearnedScorer(model_g, None, None, learned_terms, known_entries=known_g)
-        for i, r in enumerate(rows):
-            if groups[i] == g:
-                a = analyses[i]
-                for m in a.matches:
-                    m.prob, m.score, m.evidence = None, m.rule_score, list(m.evidence)
-                scorer_g.rescore(a.matches, a.ctx)
-                oof[i] = (scorer_g, a)
-    # the veto and add levels: the pair with the best held-out macro-F1 less twice the share of state
-    # secrets read lower — a leak is the costlier error. The grid runs from the fewest vetoes; a later
-    # pair must beat the best so far by more than CHOICE_MARGIN (one or two of ~800 documents), so
-    # noise never buys more vetoes
+    lodo = _out_of_fold(groups, analyses, data, rows, learned_terms, seed)
+    folds = _out_of_fold([f"fold{fold_of(r['id'])}" for r in rows], analyses, data, rows, learned_terms, seed)
+    # the veto and add levels: the pair with the best macro-F1 less twice the share of state secrets read
+    # lower (a leak is the costlier error), averaged over both kinds of held-out predictions. The grid
+    # runs from the fewest vetoes; a later pair must beat the best so far by more than CHOICE_MARGIN
+    # (one or two of ~900 documents), so noise never buys more vetoes
     best, veto_below, add_from = -1.0, 0.05, 0.7
     for v in (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5):
         for ad in (0.9, 0.8, 0.7, 0.6, 0.5, 0.4):
-            for sc, _ in oof:
-                sc.veto_below, sc.add_from = v, ad
-            got = [_oof_decision(engine_of(r), sc, a).level for r, (sc, a) in zip(rows, oof)]
-            value = _level_scores(rows, got)["macro_f1"] - 2 * _secret_under(rows, got)
+            value = 0.0
+            for oof in (lodo, folds):
+                got = [_oof_decision(engine_of(r), sc, a, snap, v, ad).level for r, (sc, a, snap) in zip(rows, oof)]
+                value += (_level_scores(rows, got)["macro_f1"] - 2 * _secret_under(rows, got)) / 2
             if value > best + CHOICE_MARGIN:
                 best, veto_below, add_from = value, v, ad
-    for sc, _ in oof:
-        sc.veto_below, sc.add_from = veto_below, add_from
-    decisions = [_oof_decision(engine_of(r), sc, a) for r, (sc, a) in zip(rows, oof)]
+    # the calibrator learns from held-out domains: confidence that holds out of domain
+    decisions = [_oof_decision(engine_of(r), sc, a, snap, veto_below, add_from) for r, (sc, a, snap) in zip(rows, lodo)]
     held_out = _level_scores(rows, [d.level for d in decisions])
     raw_conf = np.array([raw_confidence(d) for d in decisions])
     correct = np.array([float(d.level == r["expected_level"]) for d, r in zip(decisions, rows)])
@@ -193,14 +185,38 @@ def build(rows: list[dict[str, Any]], catalog: Catalog, progress: Progress = _qu
     progress("段落评分模型", 4, 5)
     pair_model = fit_pair_model(data, seed)
     progress("文档分类器（内部事项）", 5, 5)
-    nlp = train_textcat(rows, sorted(load_lexicon()), seed=seed)
+    nlp = train_textcat(rows if textcat_rows is None else textcat_rows, sorted(load_lexicon()), seed=seed)
     per_group = {g: float(np.mean([c for c, gg in zip(correct, groups) if gg == g])) for g in names}
     cv = {"lodo_level_accuracy": float(correct.mean()), "lodo_macro_f1": held_out["macro_f1"], "lodo_under_rate": held_out["under_rate"], "veto_below": veto_below, "add_from": add_from,
           "pairs": len(data.y), "positive_pairs": int(sum(data.y)), "per_domain_accuracy": per_group}
     return LearnedScorer(pair_model, nlp, calibrator, learned_terms, known, veto_below, add_from), cv
 
 
-def _oof_decision(engine: Engine, scorer: LearnedScorer, a: Any) -> Any:
+def _out_of_fold(groups: list[str], analyses: list[Any], data: PairData, rows: list[dict[str, Any]],
+                 learned_terms: dict[str, list[str]], seed: int) -> list[Any]:
+    """Every document rescored by a pair model fitted without its group: (scorer, analysis, the scores)."""
+    out: list[Any] = [None] * len(rows)
+    for g in sorted(set(groups)):
+        keep = [j for j, i in enumerate(data.doc_index) if groups[i] != g]
+        model_g = fit_pair_model(PairData([data.X[j] for j in keep], [data.y[j] for j in keep], []), seed)
+        # entries seen only in the held-out group are new to this model: it may not veto them
+        known_g = frozenset(e for r, gg in zip(rows, groups) if gg != g for e in r.get("expected_entries") or [])
+        scorer_g = LearnedScorer(model_g, None, None, learned_terms, known_entries=known_g)
+        for i, a in enumerate(analyses):
+            if groups[i] == g:
+                for m in a.matches:
+                    m.prob, m.score, m.evidence = None, m.rule_score, list(m.evidence)
+                scorer_g.rescore(a.matches, a.ctx)
+                out[i] = (scorer_g, a, [(m, m.prob, m.score, m.vetoable) for m in a.matches])
+    return out
+
+
+def _oof_decision(engine: Engine, scorer: LearnedScorer, a: Any, scores: list[Any], veto_below: float, add_from: float) -> Any:
+    """The engine's decision on an analysis with its out-of-fold scores and the given veto and add levels."""
+    a.matches[:] = [m for m, _, _, _ in scores]
+    for m, prob, score, vetoable in scores:
+        m.prob, m.score, m.vetoable = prob, score, vetoable
+    scorer.veto_below, scorer.add_from = veto_below, add_from
     engine.scorer = scorer
     return engine._decide(a)
 
@@ -237,10 +253,13 @@ def save(scorer: LearnedScorer, out: Path, meta: dict[str, Any]) -> dict[str, An
 
 def train(rows: list[dict[str, Any]], out: Path, catalog_paths: Sequence[Path] = (), name: str = "dingmi",
           progress: Progress = _quiet, learned_terms: dict[str, list[str]] | None = None,
-          catalog: Catalog | None = None) -> dict[str, Any]:
-    """Train and save a bundle; returns its meta."""
+          catalog: Catalog | None = None, scorer_only: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Train and save a bundle; returns its meta. ``scorer_only`` rows teach the entry scorer, the
+    calibrator and the veto/add choice, but not the 内部 document classifier."""
     catalog = catalog or load_default(catalog_paths)
-    scorer, cv = build(rows, catalog, progress, learned_terms)
+    extra = scorer_only or []
+    scorer, cv = build([*rows, *extra], catalog, progress, learned_terms, textcat_rows=rows if extra else None)
+    rows = [*rows, *extra]
     meta = {
         "name": name,
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
