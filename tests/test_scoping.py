@@ -1,4 +1,4 @@
-"""What a publication note governs, and what the learned layer may add on its own."""
+"""What a publication note governs, what the learned layer may add on its own, and what goes to review."""
 
 from types import SimpleNamespace
 
@@ -59,3 +59,26 @@ def test_a_weaker_higher_level_matter_in_a_passage_of_its_own_is_set_aside_for_r
     assert {"higher_level_candidate", "needs_review"} <= set(s.flags)
     assert "机密" in s.rationale and "复核" in s.rationale
     assert "higher_level_candidate" not in engine.suggest(SURVEY).flags  # strong there: it sets the level
+
+
+def test_a_non_secret_answer_the_document_classifier_contradicts_is_sent_for_review() -> None:
+    """No entry matched, but the classifier reads a state secret: never a confident 非密."""
+    from dingmi.catalog import load_default
+    from dingmi.engine import Engine
+    from dingmi.learned import LearnedScorer
+
+    class Reads(LearnedScorer):
+        def __init__(self, p_secret: float) -> None:
+            super().__init__(None, object(), None, {})
+            self.p_secret = p_secret
+
+        def doc_probs(self, text: str) -> tuple[float, float]:
+            return self.p_secret, 0.05
+
+    text = "关于调整职工食堂开放时间的通知\n各处室：\n自12月1日起，职工食堂午餐时间调整为11:30至13:00。\n"
+    secret_read = Engine(load_default(), Reads(0.8)).suggest(text)
+    assert secret_read.level == "非密"
+    assert {"classifier_disagrees", "needs_review"} <= set(secret_read.flags)
+    assert "涉密特征" in secret_read.rationale
+    public_read = Engine(load_default(), Reads(0.1)).suggest(text)
+    assert "classifier_disagrees" not in public_read.flags

@@ -166,6 +166,8 @@ class Engine:
             if p_internal > max(p_secret, 1.0 - p_secret - p_internal):  # INTERNAL is the classifier's answer
                 decision.level = "内部"
                 decision.internal_by_model = True
+            elif p_secret > 1.0 - p_secret - p_internal:  # it reads a state secret no entry matched: never a confident 非密
+                flags.append("classifier_disagrees")
         decision.set_aside = [m for m in set_aside if rank(m.level) > rank(decision.level)]
         if decision.set_aside:  # a higher level is possible: the responsible person decides
             flags.append("higher_level_candidate")
@@ -176,7 +178,7 @@ class Engine:
         level = d.level
         period = d.period if "derived" in flags else default_period(level, d.period)
         confidence = self._confidence(d)
-        if confidence < REVIEW_BELOW or "unclear_matter" in flags or "higher_level_candidate" in flags:
+        if confidence < REVIEW_BELOW or {"unclear_matter", "higher_level_candidate", "classifier_disagrees"} & set(flags):
             flags.append("needs_review")
         existing = a.header.existing()
         if existing:

@@ -13,6 +13,7 @@ FLAG_TEXT = {
     "unclear_matter": "不明确事项：先行拟定密级并采取保密措施，10个工作日内报保密行政管理部门确定",
     "conflict": "不同领域的条目给出不同密级，已按最高密级建议，请审核",
     "derived": "派生定密：密级和期限随所转发或摘录的原件",
+    "classifier_disagrees": "未匹配到条目，但文档分类器认为全文具有涉密特征，请审核是否属不明确事项",
     "higher_level_candidate": "另有更高密级的事项在文中有单独密点但依据较弱，未据以提高密级，请审核",
     "marking_consistent": "文件已有标志与内容相符",
     "marking_under": "文件已有标志低于内容应有的密级",
@@ -67,6 +68,9 @@ def rationale(s: Suggestion, d: Decision, ceiling: str | None) -> str:
     elif d.internal_by_model:
         parts.append("未发现与已加载保密事项范围条目相符的涉密内容，但全文具有内部事项（工作秘密）的特征，建议标注“内部”，"
                      "不作国家秘密标志；请定密责任人复核是否属本机关工作秘密。")
+    elif "classifier_disagrees" in s.flags:
+        parts.append("未发现与已加载保密事项范围条目相符的涉密内容，但文档分类器认为全文具有涉密特征；建议定密责任人审核："
+                     "如确含涉密内容而无对应条目，按不明确事项先行保护并报保密行政管理部门确定，否则不作国家秘密标志（非密）。")
     else:
         parts.append("未发现与已加载保密事项范围条目相符的涉密内容，建议不作国家秘密标志（非密）；如有疑问请人工复核。")
     for m in d.set_aside[:2]:
