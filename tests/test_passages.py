@@ -82,3 +82,13 @@ def test_a_separator_rule_is_never_joined_to_the_imprint_line() -> None:
     assert "—\n" in view and "\n安澜市教育局办公室" in view
     passages = split_passages(normalize(view))
     assert _part_of(passages, "公告") == 1
+
+
+def test_a_label_after_a_line_longer_than_the_wrap_width_starts_its_own_line() -> None:
+    """A line longer than the wrap width was not wrapped: the “说明：” after it is a line of its own."""
+    from dingmi.textview import make_view
+
+    wrapped = "".join(f"这是第{n}行的说明文字写在这里并且没有句号结尾\n" for n in range(1, 6))
+    row = "46—50　B A C A D　　51—55　C D A B B　　56—60　A B C D A　　61—65　D C B A C"
+    view = make_view(wrapped + row + "\n说明：书面表达部分按评分原则评定。\n").text
+    assert "\n说明：" in view

@@ -82,3 +82,11 @@ def test_a_non_secret_answer_the_document_classifier_contradicts_is_sent_for_rev
     assert "涉密特征" in secret_read.rationale
     public_read = Engine(load_default(), Reads(0.1)).suggest(text)
     assert "classifier_disagrees" not in public_read.flags
+
+
+def test_a_term_named_as_withheld_is_not_found() -> None:
+    """“不公布评分细则” says the document does not contain them."""
+    engine = load_engine(expert_edits=False)
+    assert not engine.matcher.scan(normalize("说明：书面表达部分不公布评分细则。"))
+    assert not engine.matcher.scan(normalize("各科目的评分细则不予公布。"))
+    assert engine.matcher.scan(normalize("附件2为数学科评分细则。"))

@@ -36,8 +36,8 @@ EVIDENCE_SHARE = 0.6  # passages within this share of an entry's best passage ar
 INTERNAL_FLOOR = 0.45  # least disclosure credited to a passage for a 内部 entry
 SECTION_CONCRETE = 0.15  # a passage with this much concrete content is a candidate wherever its section names the entry
 
-# a term right after these words is mentioned as absent: 未附控制点坐标表, 不含等高线, 已删除…
-_NEGATED = re.compile(r"(未附|未含|未包含|不含|不包含|不包括|不涉及|未涉及|没有|并无|无|删除了?|去除了?|不附|不得含有)[^,，。;；]{0,5}$")
+# a term right after these words is mentioned as absent: 未附控制点坐标表, 不含等高线, 已删除, 不公布评分细则…
+_NEGATED = re.compile(r"(未附|未含|未包含|不含|不包含|不包括|不涉及|未涉及|没有|并无|无|删除了?|去除了?|不附|不得含有|不予?公布|不予?公开|不提供)[^,，。;；]{0,5}$")
 # …or right before these: “评分标准不在公布范围之内”, “…除外”, “另行下发” (the document does not contain it)
 _EXCLUDED_AFTER = re.compile(r"[^,，。;；]{0,6}?(?:不在[^,，。;；]{0,8}范围|不予公布|除外|另行(?:下发|通知|印发))")
 

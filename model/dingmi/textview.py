@@ -97,7 +97,8 @@ def _layout_drops(chars: str) -> set[int]:
                 pp, ps = prev
                 body = ps.rstrip()
                 # a line cut at the full width goes on, even where the next begins like a label
-                opens = _ITEM.match(s) or (_LABEL.match(s) and len(body) < width - 1)
+                cut = abs(len(body) - width) <= 1  # at the wrap width: a longer line was not wrapped
+                opens = _ITEM.match(s) or (_LABEL.match(s) and not cut)
                 if (body and len(body) >= 0.6 * width and body[-1] not in _SENTENCE_END and "\t" not in ps
                         and s.strip() and not opens and not _DATE_LINE.match(s)
                         and not _RULE_LINE.match(ps) and not _RULE_LINE.match(s)):
