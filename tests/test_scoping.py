@@ -90,3 +90,10 @@ def test_a_term_named_as_withheld_is_not_found() -> None:
     assert not engine.matcher.scan(normalize("说明：书面表达部分不公布评分细则。"))
     assert not engine.matcher.scan(normalize("各科目的评分细则不予公布。"))
     assert engine.matcher.scan(normalize("附件2为数学科评分细则。"))
+
+
+def test_a_bulletin_publishes() -> None:
+    """公报 (like 公告 and 通告) is a genre that publishes: its figures are public."""
+    for title, public in (("2025年全省出国留学工作统计公报", True), ("关于2025年出国留学工作统计情况的报告", False)):
+        norm = normalize(title + "\n全省出国留学人员2.14万人。")
+        assert doc_state(norm, parse_header(title + "\n", title)).public_notice is public

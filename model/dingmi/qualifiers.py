@@ -250,7 +250,7 @@ class DocState:
 
 
 # 公告 and 通告 are published by their genre (GB/T 9704 文种): a title ending so announces to the public
-_PUBLIC_GENRE = re.compile(r"(?:公告|通告|公示)$")
+_PUBLIC_GENRE = re.compile(r"(?:公告|通告|公示|公报)$")  # genres that publish (党政机关公文处理工作条例 第八条)
 _PUBLIC_NOTICE = re.compile(r"特此公告|特此通告|考生须知|报名(?:公告|通知|简章)|招生简章|欢迎[^。]{0,10}(?:报名|参加)")
 
 
