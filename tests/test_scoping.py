@@ -97,3 +97,34 @@ def test_a_bulletin_publishes() -> None:
     for title, public in (("2025年全省出国留学工作统计公报", True), ("关于2025年出国留学工作统计情况的报告", False)):
         norm = normalize(title + "\n全省出国留学人员2.14万人。")
         assert doc_state(norm, parse_header(title + "\n", title)).public_notice is public
+
+
+PLAN = ("某市发展和改革委员会\n\n{title}\n\n市政府：\n　　为应对可能出现的供应中断，拟定成品油应急储备动用预案如下："
+        "储备库位于城北两处，动用顺序和数量按附表执行。本预案按机密级管理，知悉范围限于市政府分管领导和我委主要负责同志，"
+        "不得复印、拍照。\n\n某市发展和改革委员会\n2026年4月7日\n")
+
+
+def test_a_document_whose_genre_publishes_it_is_no_unclear_matter() -> None:
+    """A 公告 is public by being issued: secret-like wording in it does not make it a 不明确事项."""
+    engine = load_engine()
+    assert "unclear_matter" in engine.suggest(PLAN.format(title="关于全市成品油应急储备动用预案的请示")).flags
+    published = engine.suggest(PLAN.format(title="关于全市成品油应急储备动用预案的公告"))
+    assert "unclear_matter" not in published.flags and published.level == "非密"
+
+
+def test_a_published_genre_is_not_read_as_internal_by_the_classifier() -> None:
+    from dingmi.catalog import load_default
+    from dingmi.engine import Engine
+    from dingmi.learned import LearnedScorer
+
+    class ReadsInternal(LearnedScorer):
+        def __init__(self) -> None:
+            super().__init__(None, object(), None, {})
+
+        def doc_probs(self, text: str) -> tuple[float, float]:
+            return 0.05, 0.9
+
+    engine = Engine(load_default(), ReadsInternal())
+    body = "\n各处室：\n自12月1日起，职工食堂午餐时间调整为11:30至13:00。\n"
+    assert engine.suggest("关于调整职工食堂开放时间的通知" + body).level == "内部"
+    assert engine.suggest("关于调整职工食堂开放时间的公告" + body).level == "非密"

@@ -246,7 +246,12 @@ class DocState:
     @cached_property
     def public_notice(self) -> bool:
         title = normalize(self.header.title)
-        return bool(_PUBLIC_NOTICE.search(self.norm) or _PUBLIC_NOTICE.search(title) or _PUBLIC_GENRE.search(title))
+        return bool(_PUBLIC_NOTICE.search(self.norm) or _PUBLIC_NOTICE.search(title) or self.publishing_genre)
+
+    @cached_property
+    def publishing_genre(self) -> bool:
+        """The document's 文种 publishes it (公告, 通告, 公示, 公报): what it says is public by issuing it."""
+        return bool(_PUBLIC_GENRE.search(normalize(self.header.title)))
 
 
 # 公告 and 通告 are published by their genre (GB/T 9704 文种): a title ending so announces to the public
