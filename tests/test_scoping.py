@@ -128,3 +128,12 @@ def test_a_published_genre_is_not_read_as_internal_by_the_classifier() -> None:
     body = "\n各处室：\n自12月1日起，职工食堂午餐时间调整为11:30至13:00。\n"
     assert engine.suggest("关于调整职工食堂开放时间的通知" + body).level == "内部"
     assert engine.suggest("关于调整职工食堂开放时间的公告" + body).level == "非密"
+
+
+def test_a_newspaper_text_is_published_unless_marked() -> None:
+    article = "高考试卷安全运抵\n本报讯 今年全市共设14个考区，试卷实行24小时值守。\n"
+    assert doc_state(normalize(article), parse_header(article, "")).self_published
+    marked = "秘密★1年\n" + article
+    assert not doc_state(normalize(marked), parse_header(marked, "")).self_published
+    plain = "关于试卷保管工作的通知\n各考区：\n试卷实行24小时值守。\n"
+    assert not doc_state(normalize(plain), parse_header(plain, "")).self_published

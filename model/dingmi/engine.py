@@ -156,12 +156,12 @@ class Engine:
             decision.level, decision.period = a.source.level, a.source.period
             decision.source_level, decision.source_period = a.source.level, a.source.period
             flags.append("derived")
-        elif (rank(level) < rank("秘密") and a.unclear and a.doc.meta < 3 and not a.ctx.doc_state.publishing_genre
+        elif (rank(level) < rank("秘密") and a.unclear and a.doc.meta < 3 and not a.ctx.doc_state.self_published
               and (a.doc.secret_words >= 2 or a.doc.asked_level)):
             decision.level = a.doc.asked_level or "秘密"  # 不明确事项: protect provisionally, report
             decision.period = ""
             flags.append("unclear_matter")
-        elif level == "非密" and self.scorer is not None and self.scorer.nlp is not None and not a.ctx.doc_state.publishing_genre:
+        elif level == "非密" and self.scorer is not None and self.scorer.nlp is not None and not a.ctx.doc_state.self_published:
             p_secret, p_internal = self.scorer.doc_probs(a.view.text)
             if p_internal > max(p_secret, 1.0 - p_secret - p_internal):  # INTERNAL is the classifier's answer
                 decision.level = "内部"

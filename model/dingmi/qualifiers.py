@@ -246,16 +246,21 @@ class DocState:
     @cached_property
     def public_notice(self) -> bool:
         title = normalize(self.header.title)
-        return bool(_PUBLIC_NOTICE.search(self.norm) or _PUBLIC_NOTICE.search(title) or self.publishing_genre)
+        return bool(_PUBLIC_NOTICE.search(self.norm) or _PUBLIC_NOTICE.search(title) or self.self_published)
 
     @cached_property
-    def publishing_genre(self) -> bool:
-        """The document's 文种 publishes it (公告, 通告, 公示, 公报): what it says is public by issuing it."""
-        return bool(_PUBLIC_GENRE.search(normalize(self.header.title)))
+    def self_published(self) -> bool:
+        """The document's form publishes it: its 文种 (公告, 通告, 公示, 公报) or a newspaper's marks
+        (本报讯, 《…日报》…第2版). What it says is public by being issued or printed — unless it carries
+        a secrecy marking (an internal reference edition is printed too)."""
+        if self.header.marking_level:
+            return False
+        return bool(_PUBLIC_GENRE.search(normalize(self.header.title)) or _NEWSPAPER.search(self.norm))
 
 
 # 公告 and 通告 are published by their genre (GB/T 9704 文种): a title ending so announces to the public
 _PUBLIC_GENRE = re.compile(r"(?:公告|通告|公示|公报)$")  # genres that publish (党政机关公文处理工作条例 第八条)
+_NEWSPAPER = re.compile(r"本报讯|本报记者|《[^》]{1,20}(?:日报|晚报|时报|报|周刊|月刊|杂志)》\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*第?\s*\d+\s*[版期]")
 _PUBLIC_NOTICE = re.compile(r"特此公告|特此通告|考生须知|报名(?:公告|通知|简章)|招生简章|欢迎[^。]{0,10}(?:报名|参加)")
 
 
