@@ -261,8 +261,8 @@ def wants_learned(matches: list[EntryMatch]) -> bool:
 def _matters(matches: list[EntryMatch], parts: list[int], signals: list[PassageSignals],
              scorer: LearnedScorer | None = None) -> tuple[list[EntryMatch], list[EntryMatch]]:
     """The matters found. An entry counts when its best passage reaches the rule threshold; with a
-    learned scorer, a rule finding it is confident is wrong (P under its veto level, chosen on
-    leave-one-domain-out predictions) is dropped when the scorer was trained on examples of that entry
+    learned scorer, a rule finding it is confident is wrong (P under its veto level, chosen on held-out
+    predictions) is dropped when the scorer was trained on examples of that entry
     (an organisation's new entries are never vetoed), and an entry it is confident about is added unless
     its passage speaks about secrecy or restates the entry itself (most of its terms and no concrete
     content: the text of a catalog or regulation, not a matter).
