@@ -17,9 +17,10 @@ from functools import lru_cache
 
 from dingmi.passages import DATE_LINE, IMPRINT_LINE
 
-# a person's name (two or three characters, not a role or body) followed by where a name ends
+# a person's name (two or three characters, not a role or body), and where a name ends
 _NAME = (r"(?!单位|同志|人员|负责|部门|委员|成员|代表|领导|小组|会议|工作|有关|相关|各位|全体|主要|分管)"
-         r"[\u4e00-\u9fff]{2,3}(?=[、,，;；。)）]|和|及|负责|担任|任)")
+         r"[\u4e00-\u9fff]{2,3}")
+_NAME_END = r"(?=[、,，;；。)）]|和|及|负责|担任|任)"
 # --- concrete content, by kind
 _CONTENT = {
     "answer": re.compile(
@@ -40,8 +41,8 @@ _CONTENT = {
     "quote": re.compile(r"[“\"][^”\"]{6,}[”\"]"),
     # a person named with a role: 高级教师孙丽萍、… / 孙丽萍同志 (who sets the questions, who escorts)
     "name": re.compile(
-        r"(?:教师|教授|研究员|讲师|老师|主任|组长|处长|科长|局长|院长|校长|医师|工程师|专家|委员|书记|经理)" + _NAME
-        + r"|(?:^|(?<=[、,，;；:：(（\s]))" + _NAME.replace("(?=", "(?:同志|教授|老师)(?=", 1)
+        r"(?:教师|教授|研究员|讲师|老师|主任|组长|处长|科长|局长|院长|校长|医师|工程师|专家|委员|书记|经理)" + _NAME + _NAME_END
+        + r"|(?:^|(?<=[、,，;；:：(（\s]))" + _NAME + r"(?:同志|教授|老师)" + _NAME_END
     ),
     "figure": re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿|千)?\s*(?:元|吨|人|户|件|起|例|辆|个|项)?|[一二三四五六七八九十百千万]{2,}(?:人|件|起|元|吨)"),
 }

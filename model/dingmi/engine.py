@@ -287,11 +287,13 @@ def _matters(matches: list[EntryMatch], parts: list[int], signals: list[PassageS
     best: dict[int, EntryMatch] = {}
     for m in out:
         best.setdefault(parts[m.best], m)
-    def counts(m: EntryMatch) -> bool:
+    kept: list[EntryMatch] = []
+    set_aside: list[EntryMatch] = []
+    for m in out:
         top = best[parts[m.best]]
-        return rank(m.level) <= rank(top.level) or m.score >= max(STRONG_OTHER, 0.75 * top.score)
-
-    return [m for m in out if counts(m)], [m for m in out if not counts(m)]
+        counts = rank(m.level) <= rank(top.level) or m.score >= max(STRONG_OTHER, 0.75 * top.score)
+        (kept if counts else set_aside).append(m)
+    return kept, set_aside
 
 
 def _evidence(text: str, a: Analysis, d: Decision) -> list[Evidence]:

@@ -24,10 +24,10 @@ _HEADING = (
 )
 _SENT = re.compile(r"[^。！？；!?;]+(?:[。！？；!?;]+|$)")
 _LEAD_IN = re.compile(r"(?:如下|以下|下列|列表|清单|明细|情况|内容|要求|安排)?[：:]\s*$")
-_DATE = r"(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年\s*\S{1,3}\s*月\s*\S{1,4}\s*日"
-DATE_LINE = re.compile(rf"^\s*{_DATE}\s*(?:印发)?\s*$")  # a 落款 成文日期 or 印发 date on a line of its own
+DATE = r"(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年\s*\S{1,3}\s*月\s*\S{1,4}\s*日"  # a date as 落款 and 版记 print it
+DATE_LINE = re.compile(rf"^\s*{DATE}\s*(?:印发)?\s*$")  # a 落款 成文日期 or 印发 date on a line of its own
 # the 版记's last line, 印发机关 and 印发日期 (GB/T 9704): the document ends here
-IMPRINT_LINE = re.compile(rf"^[^\s。，,；;：:]{{2}}[^。，,；;：:]{{0,40}}?{_DATE}\s*印发\s*$")
+IMPRINT_LINE = re.compile(rf"^[^\s。，,；;：:]{{2}}[^。，,；;：:]{{0,40}}?{DATE}\s*印发\s*$")
 _CLOSING = re.compile(r"^(?:附件|抄送|印发|主题词|[（(]联系人|联系人|[（(]此件|此页无正文)")
 _NEW_DOC = re.compile(r"〔\s*\d{4}\s*〕|^关于|(?:通知|通报|公告|报告|请示|函|纪要|简报)$")
 _MAX_PASSAGE = 400  # longer sentences are cut into windows so one passage never spans a page

@@ -15,13 +15,15 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
+from dingmi.passages import DATE
+
 _PAGE_LINE = re.compile(
     r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|[·•‧∙・]\s*\d{1,4}\s*[·•‧∙・]|第\s*\d{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?"
     r"|\d{1,4}\s*/\s*\d{1,4}|page\s*\d{1,4}(?:\s*of\s*\d{1,4})?)\s*$",
     re.IGNORECASE,
 )
 _SENTENCE_END = "。！？；：!?;:"
-_DATE_LINE = re.compile(r"^\s*(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年\s*\S{1,3}\s*月\s*\S{1,4}\s*日\s*$")
+_DATE_LINE = re.compile(rf"^\s*{DATE}\s*$")
 # a line that starts a new unit: indented paragraph, list item, bullet, heading, "label：" field
 _ITEM = re.compile(
     r"^(?:\s|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|附件|第[一二三四五六七八九十百\d]+[章节条部]"

@@ -31,6 +31,7 @@ _BELOW = re.compile(r"(?:不足|低于|少于|小于)\s*" + _NUMBER)
 _AT_MOST = re.compile(r"不超过\s*" + _NUMBER + r"|" + _NUMBER + r"\s*(?:及|或)?以下")
 _FIGURE = re.compile(r"(?<![\d.:：])" + _NUMBER)
 
+_COMPARE = {">=": float.__ge__, ">": float.__gt__, "<": float.__lt__, "<=": float.__le__}
 Threshold = tuple[str, float, str]  # comparison (">=", ">", "<", "<="), value, base unit
 
 
@@ -65,5 +66,4 @@ def meets(thresholds: tuple[Threshold, ...], found: dict[str, list[float]]) -> b
     relevant = [(op, v, u) for op, v, u in thresholds if found.get(u)]
     if not relevant:
         return None
-    compare = {">=": float.__ge__, ">": float.__gt__, "<": float.__lt__, "<=": float.__le__}
-    return any(compare[op](x, v) for op, v, u in relevant for x in found[u])
+    return any(_COMPARE[op](x, v) for op, v, u in relevant for x in found[u])
