@@ -186,106 +186,179 @@ class Matcher:
         for key in sorted(key_pass.keys() | key_in_title):  # sorted: sums in a fixed order, same result every run
             for n, share in self._by_key.get(key, ()):
                 coverage[n] += share
-        children: dict[int, list[int]] = defaultdict(list)
-        for j, p in enumerate(passages):
-            for i in p.scope:
-                children[i].append(j)
         candidates = [n for n, cov in coverage.items() if cov >= MIN_COVERAGE]
         if len(candidates) > MAX_CANDIDATES:  # a large catalog: the best-covered entries only
             candidates = sorted(candidates, key=lambda n: (-coverage[n], self.profiles[n].entry.id))[:MAX_CANDIDATES]
+        doc = _DocScan(ctx, forms, key_pass, key_in_title)
         out = []
         for n in candidates:
-            m = self._score(self.profiles[n], self._qualifier_id[n], coverage[n], key_pass, key_in_title, forms, children, ctx)
+            m = self._score(self.profiles[n], self._qualifier_id[n], coverage[n], doc)
             if m is not None:
                 out.append(m)
         out.sort(key=lambda m: (-m.score, m.entry_id))
         return out
 
-    def _score(self, p: EntryProfile, qualifier_id: int, coverage: float, key_pass: dict[str, set[int]], key_in_title: set[str],
-               forms: dict[str, list[int]], children: dict[int, list[int]], ctx: DocContext) -> EntryMatch | None:
+    def _score(self, p: EntryProfile, qualifier_id: int, coverage: float, doc: _DocScan) -> EntryMatch | None:
+        """The entry's best passage and its evidence: every candidate passage scored as
+        subject × disclosure × gate (see the module docstring)."""
+        ctx = doc.ctx
         total = p.total_weight
-        matched = [t for t in p.terms if t.key in key_pass or t.key in key_in_title]
-        weight = {t.key: t.weight for t in matched}
-        weight_in: dict[int, float] = defaultdict(float)
-        keys_in: dict[int, set[str]] = defaultdict(set)
-        for t in matched:
-            for i in key_pass.get(t.key, ()):
-                weight_in[i] += t.weight
-                keys_in[i].add(t.key)
-        title_keys = {t.key for t in matched if t.key in key_in_title}
-        title_w = sum(t.weight for t in matched if t.key in key_in_title)
-        candidates = set(weight_in)
-        for i in list(weight_in):
-            candidates.update(children.get(i, ()))
-        # coverage is read within the passage's own document: text pasted after it never changes it
-        part_keys: dict[int, set[str]] = defaultdict(set)
-        for i, ks in keys_in.items():
-            part_keys[ctx.passages[i].part] |= ks
-        part_cov = {part: sum(weight[k] for k in sorted(ks | title_keys)) / total for part, ks in part_keys.items()}
-        # the subject may be set anywhere in the section (a short notice names it once, then details it)
-        sec_keys: dict[int, set[str]] = defaultdict(set)
-        for i, ks in keys_in.items():
-            sec_keys[ctx.passages[i].section] |= ks
-
-        shares: dict[tuple[int, int], float] = {}  # (section, preamble) → the entry's share named there
-
-        for sec in sec_keys:  # concrete passages of a section, or of a part whose preamble, names the entry
-            candidates.update(ctx.concrete_in.get(sec, ()))
-        require_ok = all(any(f in forms for f in group) for group in p.require)
-        excluded = any(f in forms for f in p.exclude)
+        t = _EntryTerms(p, doc)
+        weight_in, keys_in, title_w = t.weight_in, t.keys_in, t.title_w
+        candidates = _candidates(t, doc)
+        require_ok = all(any(f in doc.forms for f in group) for group in p.require)
+        excluded = any(f in doc.forms for f in p.exclude)
         specificity = min(1.0, 0.5 + total / 16)  # few distinctive terms: cannot match confidently on them
         best_i, best_s, best_w = -1, 0.0, 0.0
         scored: dict[int, float] = {}
         pairs: list[PassagePair] = []
         gates: dict[int, tuple[float, list[str]]] = {}
-        forms_here = frozenset(f for t in matched for f in t.forms if f in forms)
+        # (section, preamble, part) → the entry's share named in the section and its preamble, the
+        # coverage of the part, and the gate in the section
+        places: dict[tuple[int, int, int], tuple[float, float, float]] = {}
+        by_scope: dict[tuple[int, ...], tuple[float, bool]] = {}  # scope → (local, head) of a passage without terms
+        forms_here = frozenset(f for term in t.matched for f in term.forms if f in doc.forms)
         # a work secret (内部) is the matter itself — a deliberation, a draft, a list — more than concrete
         # content, so a passage that names it counts nearly as much as one that details it
         floor = INTERNAL_FLOOR if p.entry.level == "内部" else 0.0
         passages, disclose, head_keys = ctx.passages, ctx.disclose, p.head
-        no_keys: set[str] = set()
         for i in candidates:
             ps = passages[i]
-            own = keys_in.get(i, no_keys)
-            w = weight_in.get(i, 0.0) + title_w * 0.5
-            keys = own | title_keys if title_keys else own
-            for j in ps.scope:
-                above = keys_in.get(j)
-                if above:
-                    new = above - keys
-                    if new:
-                        keys = keys | new
-                        w += sum(weight[k] for k in sorted(new))
-            local = min(1.0, w / total)
-            head = not head_keys or not head_keys.isdisjoint(keys)
-            where = (ps.section, ps.preamble)
-            share = shares.get(where)
-            if share is None:
-                ks = sec_keys.get(ps.section, set()) | sec_keys.get(ps.preamble, set()) | title_keys
-                share = shares[where] = sum(weight[k] for k in sorted(ks)) / total
-            in_sec = max(local, share)
-            subject = (0.45 * local + 0.25 * in_sec + 0.3 * part_cov.get(ps.part, 0.0)) * (1.0 if head else 0.45)
-            sec = ps.section
-            g = gates.get(sec)
-            if g is None:
-                g = gates[sec] = ctx.gate(sec, qualifier_id, p.qualifiers, forms_here)
-            s = subject * max(disclose[i], floor) * g[0]
+            own = keys_in.get(i)
+            if own is None:  # the subject comes from the title and the scope only: shared by the scope
+                hit = by_scope.get(ps.scope)
+                if hit is None:
+                    hit = by_scope[ps.scope] = _subject(_NO_KEYS, 0.0, ps.scope, t, head_keys, total)
+                local, head = hit
+                in_passage = 0.0
+            else:
+                w_own = weight_in[i]
+                local, head = _subject(own, w_own, ps.scope, t, head_keys, total)
+                in_passage = w_own / total
+                if in_passage > 1.0:
+                    in_passage = 1.0
+            where = (ps.section, ps.preamble, ps.part)
+            place = places.get(where)
+            if place is None:
+                g = gates.get(ps.section)
+                if g is None:
+                    g = gates[ps.section] = ctx.gate(ps.section, qualifier_id, p.qualifiers, forms_here)
+                place = places[where] = (_section_share(t, ps.section, ps.preamble, total), t.part_cov.get(ps.part, 0.0), g[0])
+            share, part_cov, gate_value = place
+            in_sec = share if share > local else local  # max(local, share)
+            subject = (0.45 * local + 0.25 * in_sec + 0.3 * part_cov) * (1.0 if head else 0.45)
+            d = disclose[i]
+            s = subject * (floor if floor > d else d) * gate_value
             scored[i] = s
-            pairs.append(PassagePair(i, local, head, min(1.0, weight_in.get(i, 0.0) / total), min(1.0, in_sec), g[0], s))
+            pairs.append(PassagePair(i, local, head, in_passage, in_sec if in_sec < 1.0 else 1.0, gate_value, s))
             if s > best_s:
                 best_i, best_s, best_w = i, s, local
         if best_i < 0:
             return None
-        g, reasons = gates[ctx.passages[best_i].section]
+        g, reasons = gates[passages[best_i].section]
         penalty = (1.0 if require_ok else 0.15) * (0.3 if excluded else 1.0)
         # a section that mostly speaks about secrecy (rules, reports) damps what it seems to disclose
-        about = 1.0 - 0.5 * min(1.0, ctx.about_share.get(ctx.passages[best_i].section, 0.0) * 2)
+        about = 1.0 - 0.5 * min(1.0, ctx.about_share.get(passages[best_i].section, 0.0) * 2)
         score = min(1.0, 1.6 * best_s) * penalty * specificity * about
         g *= penalty
         cut = EVIDENCE_SHARE * best_s
-        evidence = sorted((ctx.passages[i] for i, s in scored.items() if s >= cut and s > 0), key=lambda x: x.start)
-        keys = [t.key for t in sorted(matched, key=lambda t: -t.weight)]
+        evidence = sorted((passages[i] for i, s in scored.items() if s >= cut and s > 0), key=lambda x: x.start)
+        keys = [term.key for term in sorted(t.matched, key=lambda term: -term.weight)]
         return EntryMatch(
-            p, score, part_cov.get(ctx.passages[best_i].part, coverage), best_w, title_w / total, g, keys, reasons,
+            p, score, t.part_cov.get(passages[best_i].part, coverage), best_w, title_w / total, g, keys, reasons,
             evidence, require_ok, excluded, rule_score=score, best=best_i, pairs=pairs,
         )
+
+
+_NO_KEYS: frozenset[str] = frozenset()
+
+
+class _DocScan:
+    """Per-document inputs shared by every entry scored: where each term key was found, and which
+    passages each heading or lead-in passage scopes."""
+
+    __slots__ = ("ctx", "forms", "key_pass", "key_in_title", "children")
+
+    def __init__(self, ctx: DocContext, forms: dict[str, list[int]], key_pass: dict[str, set[int]],
+                 key_in_title: set[str]) -> None:
+        self.ctx = ctx
+        self.forms = forms
+        self.key_pass = key_pass
+        self.key_in_title = key_in_title
+        self.children: dict[int, list[int]] = defaultdict(list)
+        for j, p in enumerate(ctx.passages):
+            for i in p.scope:
+                self.children[i].append(j)
+
+
+class _EntryTerms:
+    """Where one entry's terms occur in a document: per passage, per section and part, and in the title."""
+
+    __slots__ = ("matched", "weight", "weight_in", "keys_in", "title_keys", "title_w", "sec_keys", "part_cov")
+
+    def __init__(self, p: EntryProfile, doc: _DocScan) -> None:
+        key_pass, key_in_title, passages = doc.key_pass, doc.key_in_title, doc.ctx.passages
+        self.matched = matched = [t for t in p.terms if t.key in key_pass or t.key in key_in_title]
+        self.weight = weight = {t.key: t.weight for t in matched}
+        weight_in: dict[int, float] = {}
+        keys_in: dict[int, set[str]] = {}
+        for t in matched:  # summed in the entry's term order
+            for i in key_pass.get(t.key, ()):
+                if i in keys_in:
+                    weight_in[i] += t.weight
+                    keys_in[i].add(t.key)
+                else:
+                    weight_in[i] = 0.0 + t.weight
+                    keys_in[i] = {t.key}
+        self.weight_in, self.keys_in = weight_in, keys_in
+        self.title_keys = title_keys = {t.key for t in matched if t.key in key_in_title}
+        self.title_w = sum(t.weight for t in matched if t.key in key_in_title)
+        # coverage is read within the passage's own document: text pasted after it never changes it;
+        # the subject may be set anywhere in the section (a short notice names it once, then details it)
+        part_keys: dict[int, set[str]] = defaultdict(set)
+        self.sec_keys = sec_keys = defaultdict(set)
+        for i, ks in keys_in.items():
+            ps = passages[i]
+            part_keys[ps.part] |= ks
+            sec_keys[ps.section] |= ks
+        total = p.total_weight
+        self.part_cov = {part: sum(weight[k] for k in sorted(ks | title_keys)) / total for part, ks in part_keys.items()}
+
+
+def _candidates(t: _EntryTerms, doc: _DocScan) -> set[int]:
+    """Passages scored for an entry: those naming its terms, the passages they scope, and the concrete
+    passages of a section (or of a part whose preamble) naming it. Built in one fixed order: the set's
+    iteration order decides between equally scored passages; ``iter`` keeps the one-by-one insertion
+    (a set built from a plain dict is sized in advance, which would change that order)."""
+    candidates = set(iter(t.weight_in))
+    children = doc.children
+    for i in t.weight_in:
+        candidates.update(children.get(i, ()))
+    concrete_in = doc.ctx.concrete_in
+    for sec in t.sec_keys:
+        candidates.update(concrete_in.get(sec, ()))
+    return candidates
+
+
+def _section_share(t: _EntryTerms, section: int, preamble: int, total: float) -> float:
+    """The entry's weighted share named in a section, its part's preamble and the title."""
+    sec_keys = t.sec_keys
+    ks = sec_keys.get(section, _NO_KEYS) | sec_keys.get(preamble, _NO_KEYS) | t.title_keys
+    return sum(t.weight[k] for k in sorted(ks)) / total
+
+
+def _subject(own: set[str] | frozenset[str], w: float, scope: tuple[int, ...], t: _EntryTerms,
+             head_keys: frozenset[str], total: float) -> tuple[float, bool]:
+    """A passage's weighted share of the entry's terms in itself, the title (half weight) and its scope
+    (terms new in each heading or lead-in above it, in scope order), and whether the head noun is among them."""
+    w = w + t.title_w * 0.5
+    title_keys, keys_in, weight = t.title_keys, t.keys_in, t.weight
+    keys = own | title_keys if title_keys else own
+    for j in scope:
+        above = keys_in.get(j)
+        if above:
+            new = above - keys
+            if new:
+                keys = keys | new
+                w += sum(weight[k] for k in sorted(new))
+    return min(1.0, w / total), not head_keys or not head_keys.isdisjoint(keys)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from dingmi.dates import find_dates
 from dingmi.header import Header
@@ -140,6 +140,8 @@ def _to_base(value: float, unit: str) -> tuple[float, str]:
 _PUBLISH = re.compile(r"公布|公开发布|对外发布|发布会|公开|发布|公告")
 _NEG_BEFORE = re.compile(r"(未|不|拟|将|待|前|尚|暂|严禁|禁止|不得|不予|不宜|免予|如何|是否|应当|应|须|申请|依申请)[^，,。;]{0,3}$")
 _NEG_AFTER = re.compile(r"^(前|之前|范围之内|日期|时间|渠道|程序|方式)")
+# every alternative of _DONE_PUBLISH holds one of these words: a text without them has no 已公布 reading
+_PUBLISH_WORDS = ("公布", "公开", "发布", "审图号", "开放", "解除保密", "解密")
 _DONE_PUBLISH = re.compile(r"已(?:于[^，,。;]{0,14})?(?:在[^，,。;]{0,24})?(?:正式|向社会|对外)?(?:公布|公开|发布)|(?:公开|正式)发布了?|新闻发布会(?:上|公布|发布)|予以公布|现(?:予|将)[^，,。;]{0,40}公布|在[^，,。;]{0,10}网站[^，,。;]{0,16}(?:公布|公开|发布)|公开发行|审图号|面向社会公开|向社会开放|开放利用|解除保密|已解密|予以解密|^关于(?:公布|公开发布|发布)")
 _NOT_PUBLISHED = re.compile(r"尚未(?:对外)?(?:公布|公开|发布)|未(?:对外)?(?:公布|公开)|未经公布|不得(?:对外)?(?:公布|公开|发布|扩散|外传)|公布前|不予公开|不对外|内部掌握")
 _WILL_PUBLISH = re.compile(r"拟于[^，,。;]{0,12}(?:公布|发布)|将于[^，,。;]{0,12}(?:公布|发布)")
@@ -175,8 +177,7 @@ class DocState:
 
     @cached_property
     def published(self) -> bool:
-        title = normalize(self.header.title)
-        return bool(_DONE_PUBLISH.search(self.norm) or (title and _DONE_PUBLISH.search(title)))
+        return bool(_DONE_PUBLISH.search(self.norm) or _title_reads(self.header.title).published)
 
     @cached_property
     def not_published(self) -> bool:
@@ -245,8 +246,7 @@ class DocState:
 
     @cached_property
     def public_notice(self) -> bool:
-        title = normalize(self.header.title)
-        return bool(_PUBLIC_NOTICE.search(self.norm) or _PUBLIC_NOTICE.search(title) or self.self_published)
+        return bool(_PUBLIC_NOTICE.search(self.norm) or _title_reads(self.header.title).public_notice or self.self_published)
 
     @cached_property
     def self_published(self) -> bool:
@@ -255,13 +255,30 @@ class DocState:
         a secrecy marking (an internal reference edition is printed too)."""
         if self.header.marking_level:
             return False
-        return bool(_PUBLIC_GENRE.search(normalize(self.header.title)) or _NEWSPAPER.search(self.norm))
+        return bool(_title_reads(self.header.title).public_genre or _NEWSPAPER.search(self.norm))
 
 
 # 公告 and 通告 are published by their genre (GB/T 9704 文种): a title ending so announces to the public
 _PUBLIC_GENRE = re.compile(r"(?:公告|通告|公示|公报)$")  # genres that publish (党政机关公文处理工作条例 第八条)
 _NEWSPAPER = re.compile(r"本报讯|本报记者|《[^》]{1,20}(?:日报|晚报|时报|报|周刊|月刊|杂志)》\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*第?\s*\d+\s*[版期]")
 _PUBLIC_NOTICE = re.compile(r"特此公告|特此通告|考生须知|报名(?:公告|通知|简章)|招生简章|欢迎[^。]{0,10}(?:报名|参加)")
+
+
+@dataclass(frozen=True)
+class _TitleReading:
+    """What a document's title says about publication (the same for every section of the document)."""
+
+    published: bool
+    public_notice: bool
+    public_genre: bool
+
+
+@lru_cache(maxsize=1024)
+def _title_reads(title: str) -> _TitleReading:
+    """The title's publication signals, read once per title (every section state asks)."""
+    norm = normalize(title)
+    return _TitleReading(bool(norm and _DONE_PUBLISH.search(norm)), bool(_PUBLIC_NOTICE.search(norm)),
+                         bool(_PUBLIC_GENRE.search(norm)))
 
 
 def doc_state(norm: str, header: Header) -> DocState:
@@ -273,7 +290,7 @@ def _exam_timing(norm: str, header: Header) -> tuple[bool, bool]:
     """Before or after the exam: dated exam sentences against the 成文日期 first, then wording."""
     issued = header.date()
     before = after = False
-    if issued:
+    if issued and _EXAM_WORDS.search(norm):  # exam words never span a sentence break: none, no exam sentence
         for sent in re.split(r"[。;\n,，]", norm):
             if not _EXAM_WORDS.search(sent):
                 continue
@@ -406,21 +423,34 @@ class SectionState(DocState):
         self._published: dict[frozenset[str], bool] = {}
 
     def published_for(self, forms: frozenset[str]) -> bool:
+        """“已公布” as an entry with these term forms sees it."""
+        if self._published_for_all:
+            return True
+        clauses = self._cited_publication_clauses
+        if not clauses:
+            return False
         if forms not in self._published:
-            self._published[forms] = self._title_published or any(
-                any(f in clause for f in forms) or not (_CITED_NOTE.search(clause[: m.start()]) or _OTHER_OBJECT.search(clause))
-                for clause, m in self._publication_clauses
-            )
+            self._published[forms] = any(f in clause for clause in clauses for f in forms)
         return self._published[forms]
 
     @cached_property
-    def _title_published(self) -> bool:
-        title = normalize(self.header.title)
-        return bool(title and _DONE_PUBLISH.search(title))
+    def _published_for_all(self) -> bool:
+        """The title, or a publication clause that speaks of no cited document or other object."""
+        return _title_reads(self.header.title).published or any(not cited for _, cited in self._publication_clauses)
 
     @cached_property
-    def _publication_clauses(self) -> list[tuple[str, re.Match[str]]]:
-        return [(c, m) for c in _CLAUSE.findall(self.norm) for m in _DONE_PUBLISH.finditer(c)]
+    def _cited_publication_clauses(self) -> list[str]:
+        """Publication clauses that speak of a cited document or other object: “已公布” for an entry
+        only where they name its subject."""
+        return [clause for clause, cited in self._publication_clauses if cited]
+
+    @cached_property
+    def _publication_clauses(self) -> list[tuple[str, bool]]:
+        """Each 已公布 reading in a clause, and whether it speaks of a cited document or other object."""
+        if not any(w in self.norm for w in _PUBLISH_WORDS):
+            return []
+        return [(c, bool(_CITED_NOTE.search(c[: m.start()]) or _OTHER_OBJECT.search(c)))
+                for c in _CLAUSE.findall(self.norm) for m in _DONE_PUBLISH.finditer(c)]
 
     @cached_property
     def tiers(self) -> set[str]:
