@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from dingmi.passages import DATE_LINE, IMPRINT_LINE
+from dingmi.text import pattern_cue
 
 # a person's name (two or three characters, not a role or body), and where a name ends
 _NAME = (r"(?!单位|同志|人员|负责|部门|委员|成员|代表|领导|小组|会议|工作|有关|相关|各位|全体|主要|分管)"
@@ -103,30 +104,58 @@ _REFERENCE = re.compile(
 )
 
 
+_STRONG = ("answer", "score", "question", "formula", "coordinate", "scale", "route", "code", "quote")
+
+
+def _cued(pattern: re.Pattern[str]) -> tuple[re.Pattern[str], frozenset[str] | None, bool]:
+    """A pattern with its cue (``text.Cue``): the characters every match holds one of (None: no cue) and
+    whether a decimal digit will do too."""
+    cue = pattern_cue(pattern)
+    return pattern, None if cue is None else cue.chars, cue is not None and cue.digit
+
+
+# most passages lack the cue of most patterns: those patterns are not run on them
+_CUED_CONTENT = [(k, *_cued(p), k in _NEEDS_DIGIT) for k, p in _CONTENT.items()]
+_CUED_CONTACT = _cued(_CONTACT)
+_CUED_REFERENCE = _cued(_REFERENCE)
+_CUED_SPEECH = [(name, *_cued(p)) for name, p in (
+    ("mention", _MENTION), ("requirement", _REQUIREMENT), ("harm", _HARM), ("rule", _RULE), ("report", _REPORT),
+    ("handling", _SECRET_HANDLING), ("self_marked", _SELF))]
+
+
+def _blank(cued: tuple[re.Pattern[str], frozenset[str] | None, bool], text: str, chars: set[str], digit: bool) -> str:
+    """The text with the pattern's matches replaced by a space."""
+    pattern, cue, cue_digit = cued
+    if cue is None or (cue_digit and digit) or not cue.isdisjoint(chars):
+        return pattern.sub(" ", text)
+    return text
+
+
 @lru_cache(maxsize=1 << 16)
 def passage_signals(text: str) -> PassageSignals:
     """Signals of one normalised passage (contact details and references are not content).
-    Cached: the lowering re-check and boilerplate repeat the same passages (the result is read-only)."""
-    text = _CONTACT.sub(" ", text)
-    facts = _REFERENCE.sub(" ", text)
-    has_digit = _DIGIT.search(facts) is not None
-    content = {k: len(p.findall(facts)) if has_digit or k not in _NEEDS_DIGIT else 0 for k, p in _CONTENT.items()}
-    strong = sum(min(3, content[k]) for k in ("answer", "score", "question", "formula", "coordinate", "scale", "route", "code", "quote"))
+    Cached: the lowering re-check and boilerplate repeat the same passages (the result is read-only).
+    A pattern runs only on passages holding one of its cue characters."""
+    chars, digit = set(text), _DIGIT.search(text) is not None
+    said = _blank(_CUED_CONTACT, text, chars, digit)
+    if said != text:
+        chars, digit = set(said), _DIGIT.search(said) is not None
+    facts = _blank(_CUED_REFERENCE, said, chars, digit)
+    fact_chars, fact_digit = (set(facts), _DIGIT.search(facts) is not None) if facts != said else (chars, digit)
+    content = {
+        k: len(p.findall(facts))
+        if (fact_digit or not needs_digit) and (cue is None or (cue_digit and fact_digit) or not cue.isdisjoint(fact_chars))
+        else 0
+        for k, p, cue, cue_digit, needs_digit in _CUED_CONTENT
+    }
+    strong = sum(min(3, content[k]) for k in _STRONG)
     weak = min(4, content["measure"]) + 0.5 * min(4, content["time"]) + min(4, content["name"])
     digits = sum(map(str.isdigit, facts))
     density = digits / max(20, len(facts))
     concrete = min(1.0, 0.25 * strong + 0.15 * weak + 1.2 * density)
-    return PassageSignals(
-        content=content,
-        concrete=concrete,
-        mention=bool(_MENTION.search(text)),
-        requirement=bool(_REQUIREMENT.search(text)),
-        harm=bool(_HARM.search(text)),
-        rule=bool(_RULE.search(text)),
-        report=bool(_REPORT.search(text)),
-        handling=bool(_SECRET_HANDLING.search(text)),
-        self_marked=bool(_SELF.search(text)),
-    )
+    speech = {name: (cue is None or (cue_digit and digit) or not cue.isdisjoint(chars)) and p.search(said) is not None
+              for name, p, cue, cue_digit in _CUED_SPEECH}
+    return PassageSignals(content=content, concrete=concrete, **speech)
 
 
 # GB/T 9704 elements of the 版头 and 落款 are never 密点: 发文字号, 签发人, 成文日期, 抄送/印发 lines

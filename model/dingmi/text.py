@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 
 @lru_cache(maxsize=1)
@@ -46,3 +49,77 @@ def _zh2hans() -> dict[str, str]:
 def normalize(text: str) -> str:
     """Fold width, case and traditional characters; ``len(normalize(t)) == len(t)`` always."""
     return text.translate(_table())
+
+
+@dataclass(frozen=True)
+class Cue:
+    """Characters one of which every match of a pattern contains (``digit``: or a decimal digit, ``\\d``).
+    A text holding none of them cannot match, so the pattern need not run on it."""
+
+    chars: frozenset[str]
+    digit: bool = False
+
+    def may_match(self, chars: set[str] | frozenset[str], has_digit: bool) -> bool:
+        """Whether a text with these characters (and a decimal digit or not) may match."""
+        return (self.digit and has_digit) or not self.chars.isdisjoint(chars)
+
+
+_WIDE_RANGE = 64  # a character class wider than this is no cue (a CJK range, say)
+
+
+def pattern_cue(pattern: re.Pattern[str]) -> Cue | None:
+    """The cue of a compiled pattern, read off its parse tree; None when some match may lack any small
+    set of characters (an optional or negated part, a wide class, IGNORECASE)."""
+    if pattern.flags & (re.IGNORECASE | re.LOCALE):
+        return None
+    try:
+        from re import _parser  # the stdlib's own reading of the pattern (Python ≥ 3.11)
+
+        return _sequence_cue(list(_parser.parse(pattern.pattern, pattern.flags)))
+    except Exception:  # an unknown construct: no cue, the pattern always runs
+        return None
+
+
+def _sequence_cue(items: list[tuple[Any, Any]]) -> Cue | None:
+    """A sequence matches only where each of its mandatory items does: any one item's cue will do;
+    the narrowest is taken (a decimal digit counts as many characters: digits are common)."""
+    cues = [c for c in (_item_cue(op, av) for op, av in items) if c is not None]
+    return min(cues, key=lambda c: len(c.chars) + (12 if c.digit else 0), default=None)
+
+
+def _item_cue(op: Any, av: Any) -> Cue | None:
+    from re import _constants as sre
+
+    if op is sre.LITERAL:
+        return Cue(frozenset(chr(av)))
+    if op is sre.IN:
+        return _class_cue(av)
+    if op is sre.SUBPATTERN:
+        _, add_flags, del_flags, sub = av
+        return None if add_flags or del_flags else _sequence_cue(list(sub))
+    if op is sre.BRANCH:  # a match takes one branch: the union of their cues, if every branch has one
+        cues = [_sequence_cue(list(branch)) for branch in av[1]]
+        if any(c is None for c in cues):
+            return None
+        return Cue(frozenset().union(*(c.chars for c in cues)), any(c.digit for c in cues))
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
+        low, _, sub = av
+        return _sequence_cue(list(sub)) if low >= 1 else None
+    return None  # anchors and lookarounds match no character; ANY, NOT_LITERAL… can be anything
+
+
+def _class_cue(items: list[tuple[Any, Any]]) -> Cue | None:
+    from re import _constants as sre
+
+    chars: set[str] = set()
+    digit = False
+    for op, av in items:
+        if op is sre.LITERAL:
+            chars.add(chr(av))
+        elif op is sre.RANGE and av[1] - av[0] < _WIDE_RANGE:
+            chars.update(map(chr, range(av[0], av[1] + 1)))
+        elif op is sre.CATEGORY and av is sre.CATEGORY_DIGIT:
+            digit = True
+        else:  # a negated class, a wide range, \s, \w…
+            return None
+    return Cue(frozenset(chars), digit)

@@ -1,0 +1,54 @@
+"""Pattern cues: a pattern is skipped on a text holding none of its cue characters, so a cue must be sound
+(every match holds one of them), or the engine's signals would change."""
+
+import json
+import re
+
+import pytest
+
+from dingmi import disclose
+from dingmi.catalog import corpus_dir
+from dingmi.passages import split_passages
+from dingmi.text import Cue, normalize, pattern_cue
+
+CUED = [p for p, _, _ in (disclose._CUED_CONTACT, disclose._CUED_REFERENCE)]
+CUED += [p for _, p, _, _, _ in disclose._CUED_CONTENT] + [p for _, p, _, _ in disclose._CUED_SPEECH]
+
+
+def test_cue_of_simple_patterns() -> None:
+    assert pattern_cue(re.compile(r"答案[为是]")) == Cue(frozenset("答"))
+    assert pattern_cue(re.compile(r"东经|北纬")) == Cue(frozenset("东北"))
+    assert pattern_cue(re.compile(r"\d+\s*吨")) == Cue(frozenset("吨"))
+    assert pattern_cue(re.compile(r"第\d+|\d{4}年")) == Cue(frozenset("第年"))
+    assert pattern_cue(re.compile(r"[0-9]\d")) == Cue(frozenset("0123456789"))
+    assert pattern_cue(re.compile(r"\d+")) == Cue(frozenset(), digit=True)
+
+
+def test_no_cue_where_a_match_may_hold_anything() -> None:
+    assert pattern_cue(re.compile(r"a?b*")) is None  # may match the empty string
+    assert pattern_cue(re.compile(r"[^,，]{2}")) is None  # a negated class
+    assert pattern_cue(re.compile(r"[\u4e00-\u9fff]+")) is None  # a wide range
+    assert pattern_cue(re.compile(r"ab|.")) is None  # one branch without a cue
+    assert pattern_cue(re.compile(r"ab", re.IGNORECASE)) is None
+
+
+@pytest.fixture(scope="module")
+def passages() -> list[str]:
+    """A third of the training corpus's documents, as passages."""
+    out = []
+    for f in sorted((corpus_dir() / "labeled").glob("*.jsonl")):
+        for line in f.read_text(encoding="utf-8").splitlines()[::3]:
+            if line.strip():
+                out += [p.text for p in split_passages(normalize(json.loads(line)["text"]))]
+    return out
+
+
+@pytest.mark.parametrize("pattern", CUED, ids=lambda p: p.pattern[:24])
+def test_cues_of_the_signal_patterns_are_sound(pattern: re.Pattern[str], passages: list[str]) -> None:
+    cue = pattern_cue(pattern)
+    assert cue is not None  # every signal pattern has one: it is what makes the signals fast
+    extra = ["答案为C", "选A", "第3题", "sin x", "x=1234", "东经120°", "1:5万", "9时30分", "G15", "ab-123", "“六个字以上的话”",
+             "主任张三、", "三百人", "电话：12345678", "2020年1月1日发布", "不得泄露知悉范围", "本方案按机密级管理"]
+    for text in passages + [normalize(t) for t in extra]:
+        if pattern.search(text):
+            assert cue.may_match(set(text), re.search(r"\d", text) is not None), (pattern.pattern, text)
