@@ -52,3 +52,18 @@ def test_cues_of_the_signal_patterns_are_sound(pattern: re.Pattern[str], passage
     for text in passages + [normalize(t) for t in extra]:
         if pattern.search(text):
             assert cue.may_match(set(text), re.search(r"\d", text) is not None), (pattern.pattern, text)
+
+
+def test_screened_line_patterns_skip_only_lines_they_cannot_match(passages: list[str]) -> None:
+    from dingmi import header
+    from dingmi import passages as passages_mod
+
+    screened = [header._DOC_NO_ANY, header._RECORD_ANY, header._PRINTED_ANY, passages_mod._IMPRINT, passages_mod._LEAD_IN_ANY]
+    lines = passages + ["东滨省教育考试院办公室　　2026年4月22日印发", "抄送：院领导。", "东考院〔2026〕12号", "现将有关事项通知如下："]
+    def span(m: re.Match[str] | None) -> tuple[int, int] | None:
+        return m.span() if m else None
+
+    for s in screened:
+        for line in lines:
+            assert span(s.search(line)) == span(s.pattern.search(line)), (s.pattern.pattern, line)
+            assert span(s.match(line)) == span(s.pattern.match(line)), (s.pattern.pattern, line)

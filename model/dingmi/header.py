@@ -19,6 +19,7 @@ from dataclasses import dataclass, fields
 
 from dingmi.dates import find_dates
 from dingmi.levels import Marking
+from dingmi.text import Screened
 
 _SPACE = r"[ \t\u3000]"
 _CHUNK_SPLIT = re.compile(r"[ \t\u3000]{2,}|\t|\u3000")
@@ -57,6 +58,8 @@ _DATED_NOTE = re.compile(rf"^[（(][^（）()]{{0,60}}?{_DATE}\s*(?:第.{{1,3}}�
 _DATE_UNDER_TITLE = re.compile(rf"^[（(]\s*{_DATE}\s*(?:发布|印发|通过|修订|修正)?\s*[)）]$")
 _TAIL_DATES = (_DATE_ONLY, _SIGNED_DATE, _DATED_NOTE)
 _HEAD_DATES = (_DATE_ONLY, _SIGNED_DATE, _DATE_UNDER_TITLE)
+# the patterns searched in every line, tried only on lines holding their cue (发文字号: 号; 版记: 年 or a colon)
+_DOC_NO_ANY, _RECORD_ANY, _PRINTED_ANY = Screened(_DOC_NO), Screened(_RECORD), Screened(_PRINTED)
 SIGNATURE_TAIL = 8  # the 落款 date is among the last lines before the 附件 pages / 版记
 
 
@@ -148,7 +151,7 @@ def parse_header(text: str, title_hint: str = "") -> Header:
     span: tuple[int, int] | None = None
     block_end = 0  # lines of the 版头 block (份号, 密级, 紧急程度) at the top
     for i, line in enumerate(head[:4]):
-        if _DOC_NO.search(line.text) or _TITLE_HINT.search(line.text):
+        if _DOC_NO_ANY.search(line.text) or _TITLE_HINT.search(line.text):
             break
         kinds = []
         for off, chunk in _chunks(line):
@@ -181,7 +184,7 @@ def _doc_number(head: list[_Line]) -> tuple[int, str]:
     """The 发文字号 line: one that starts with it, else one that is not a title and holds it."""
     for anchored in (True, False):
         for i, line in enumerate(head[:10]):
-            m = _DOC_NO.match(line.text) if anchored else _DOC_NO.search(line.text)
+            m = _DOC_NO_ANY.match(line.text) if anchored else _DOC_NO_ANY.search(line.text)
             if m and len(line.text) <= 60 and (anchored or not line.text.startswith("关于")):
                 return i, m.group(0)
     return -1, ""
@@ -253,10 +256,10 @@ def _issue_date(lines: list[_Line], block_end: int) -> tuple[str, tuple[int, int
     date printed in the 版头 (简报: ``××办公室编  2026年6月30日``; ``（1990年2月14日发布）``).
     """
     def is_end(i: int, ln: _Line) -> bool:
-        return i >= block_end and i > 0 and bool(_ATTACHMENT_PAGE.match(ln.text) or _RECORD.search(ln.text))
+        return i >= block_end and i > 0 and bool(_ATTACHMENT_PAGE.match(ln.text) or _RECORD_ANY.search(ln.text))
 
     hard = next((i for i, ln in enumerate(lines) if is_end(i, ln)), len(lines))
-    record = next((i for i, ln in enumerate(lines) if i >= hard and _RECORD.search(ln.text)), len(lines))
+    record = next((i for i, ln in enumerate(lines) if i >= hard and _RECORD_ANY.search(ln.text)), len(lines))
     soft = [i for i, ln in enumerate(lines[:hard]) if _ATTACHMENT_NOTE.match(ln.text)]
     tails = [*soft, hard] + ([record] if record > hard else [])
     for end in tails:
@@ -272,7 +275,7 @@ def _issue_date(lines: list[_Line], block_end: int) -> tuple[str, tuple[int, int
 def _print_date(lines: list[_Line]) -> str:
     """印发日期 from the 版记 (``××办公室  2026年3月5日印发``), or ""."""
     for line in reversed(lines[-12:]):
-        if _PRINTED.search(line.text):
+        if _PRINTED_ANY.search(line.text):
             found = [d for d in find_dates(line.text) if d.year_given]
             if found:
                 return found[-1].date.isoformat()

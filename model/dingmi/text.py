@@ -123,3 +123,31 @@ def _class_cue(items: list[tuple[Any, Any]]) -> Cue | None:
         else:  # a negated class, a wide range, \s, \w…
             return None
     return Cue(frozenset(chars), digit)
+
+
+class Screened:
+    """A compiled pattern tried only on texts that hold one of its cue characters (``pattern_cue``): for
+    patterns run on many lines or passages that rarely match. ``search``/``match`` answer as the pattern's."""
+
+    __slots__ = ("pattern", "cue", "digit")
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        cue = pattern_cue(pattern)
+        self.pattern = pattern
+        self.cue = None if cue is None else tuple(sorted(cue.chars))
+        self.digit = cue is not None and cue.digit
+
+    def may_match(self, text: str) -> bool:
+        """False only where no match can be: the text holds no cue character."""
+        if self.cue is None or (self.digit and _DIGIT.search(text)):
+            return True
+        return any(c in text for c in self.cue)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text) if self.may_match(text) else None
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return self.pattern.match(text) if self.may_match(text) else None
+
+
+_DIGIT = re.compile(r"\d")

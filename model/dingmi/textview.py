@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from itertools import chain
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -57,7 +58,7 @@ class TextView:
 
 def make_view(text: str) -> TextView:
     """Drop format characters, page-number lines and running headers; rejoin hard-wrapped lines."""
-    fmt = {ch for ch in set(text) if ch >= "\u00ad" and _is_format(ch)}  # distinct characters: fast
+    fmt = _format_chars(text)
     if not fmt:
         keep: list[int] | range = range(len(text))
         chars = text
@@ -67,8 +68,35 @@ def make_view(text: str) -> TextView:
     drop = _layout_drops(chars)
     if not drop:
         return TextView(chars, tuple(keep), len(text))
-    kept = [i for i in range(len(chars)) if i not in drop]
-    return TextView("".join(chars[i] for i in kept), tuple(keep[i] for i in kept), len(text))
+    runs = _kept_runs(len(chars), drop)
+    return TextView("".join(chars[a:b] for a, b in runs), tuple(chain.from_iterable(keep[a:b] for a, b in runs)),
+                    len(text))
+
+
+_LAYOUT_SPACE = frozenset("\n\r\t \u3000")  # not printable, yet no format character (Cc, Zs)
+
+
+def _format_chars(text: str) -> set[str]:
+    """The format characters (Unicode Cf) in a text. Every one is non-printable, so a text whose distinct
+    characters print (line breaks and spaces aside) has none: one C-level test for most texts."""
+    distinct = set(text) - _LAYOUT_SPACE
+    if "".join(distinct).isprintable():
+        return set()
+    return {ch for ch in distinct if ch >= "\u00ad" and _is_format(ch)}
+
+
+def _kept_runs(length: int, drop: set[int]) -> list[tuple[int, int]]:
+    """The spans [a, b) of ``range(length)`` outside the dropped offsets, in order."""
+    runs, start = [], 0
+    for i in sorted(drop):
+        if i >= length:
+            break
+        if i > start:
+            runs.append((start, i))
+        start = max(start, i + 1)
+    if start < length:
+        runs.append((start, length))
+    return runs
 
 
 def _layout_drops(chars: str) -> set[int]:
