@@ -204,7 +204,7 @@ class Matcher:
         ctx = doc.ctx
         total = p.total_weight
         t = _EntryTerms(p, doc)
-        weight_in, keys_in, title_w = t.weight_in, t.keys_in, t.title_w
+        weight_in, keys_in = t.weight_in, t.keys_in
         candidates = _candidates(t, doc)
         require_ok = all(any(f in doc.forms for f in group) for group in p.require)
         excluded = any(f in doc.forms for f in p.exclude)
@@ -213,37 +213,52 @@ class Matcher:
         scored: dict[int, float] = {}
         pairs: list[PassagePair] = []
         gates: dict[int, tuple[float, list[str]]] = {}
-        # (section, preamble, part) → the entry's share named in the section and its preamble, the
+        # place (section, preamble, part) → the entry's share named in the section and its preamble, the
         # coverage of the part, and the gate in the section
-        places: dict[tuple[int, int, int], tuple[float, float, float]] = {}
+        places: dict[int, tuple[float, float, float]] = {}
         by_scope: dict[tuple[int, ...], tuple[float, bool]] = {}  # scope → (local, head) of a passage without terms
         forms_here = frozenset(f for term in t.matched for f in term.forms if f in doc.forms)
         # a work secret (内部) is the matter itself — a deliberation, a draft, a list — more than concrete
         # content, so a passage that names it counts nearly as much as one that details it
         floor = INTERNAL_FLOOR if p.entry.level == "内部" else 0.0
-        passages, disclose, head_keys = ctx.passages, ctx.disclose, p.head
+        passages, disclose, head_keys, scopes, place_of = ctx.passages, ctx.disclose, p.head, doc.scopes, doc.places
+        title_keys, title_half, weight = t.title_keys, t.title_w * 0.5, t.weight
         for i in candidates:
-            ps = passages[i]
+            scope = scopes[i]
             own = keys_in.get(i)
-            if own is None:  # the subject comes from the title and the scope only: shared by the scope
-                hit = by_scope.get(ps.scope)
-                if hit is None:
-                    hit = by_scope[ps.scope] = _subject(_NO_KEYS, 0.0, ps.scope, t, head_keys, total)
-                local, head = hit
+            hit = None if own is not None else by_scope.get(scope)  # without terms: shared by the scope
+            if hit is None:
+                # the entry's weighted share in the passage, the title (half weight) and the headings or
+                # lead-ins above it (terms new in each, in scope order); the head noun among them or not
+                w = (0.0 if own is None else weight_in[i]) + title_half
+                keys = _NO_KEYS if own is None else own
+                if title_keys:
+                    keys = keys | title_keys
+                for j in scope:
+                    above = keys_in.get(j)
+                    if above:
+                        new = above - keys
+                        if new:
+                            keys = keys | new
+                            w += sum(weight[k] for k in sorted(new))
+                w = w / total
+                hit = (w if w < 1.0 else 1.0, not head_keys or not head_keys.isdisjoint(keys))
+                if own is None:
+                    by_scope[scope] = hit
+            local, head = hit
+            if own is None:
                 in_passage = 0.0
             else:
-                w_own = weight_in[i]
-                local, head = _subject(own, w_own, ps.scope, t, head_keys, total)
-                in_passage = w_own / total
-                if in_passage > 1.0:
-                    in_passage = 1.0
-            where = (ps.section, ps.preamble, ps.part)
-            place = places.get(where)
+                in_passage = weight_in[i] / total
+                in_passage = in_passage if in_passage < 1.0 else 1.0
+            place = places.get(place_of[i])
             if place is None:
+                ps = passages[i]
                 g = gates.get(ps.section)
                 if g is None:
                     g = gates[ps.section] = ctx.gate(ps.section, qualifier_id, p.qualifiers, forms_here)
-                place = places[where] = (_section_share(t, ps.section, ps.preamble, total), t.part_cov.get(ps.part, 0.0), g[0])
+                place = (_section_share(t, ps.section, ps.preamble, total), t.part_cov.get(ps.part, 0.0), g[0])
+                places[place_of[i]] = place
             share, part_cov, gate_value = place
             in_sec = share if share > local else local  # max(local, share)
             subject = (0.45 * local + 0.25 * in_sec + 0.3 * part_cov) * (1.0 if head else 0.45)
@@ -265,7 +280,7 @@ class Matcher:
         evidence = sorted((passages[i] for i, s in scored.items() if s >= cut and s > 0), key=lambda x: x.start)
         keys = [term.key for term in sorted(t.matched, key=lambda term: -term.weight)]
         return EntryMatch(
-            p, score, t.part_cov.get(passages[best_i].part, coverage), best_w, title_w / total, g, keys, reasons,
+            p, score, t.part_cov.get(passages[best_i].part, coverage), best_w, t.title_w / total, g, keys, reasons,
             evidence, require_ok, excluded, rule_score=score, best=best_i, pairs=pairs,
         )
 
@@ -277,7 +292,7 @@ class _DocScan:
     """Per-document inputs shared by every entry scored: where each term key was found, and which
     passages each heading or lead-in passage scopes."""
 
-    __slots__ = ("ctx", "forms", "key_pass", "key_in_title", "children")
+    __slots__ = ("ctx", "forms", "key_pass", "key_in_title", "children", "scopes", "places")
 
     def __init__(self, ctx: DocContext, forms: dict[str, list[int]], key_pass: dict[str, set[int]],
                  key_in_title: set[str]) -> None:
@@ -289,6 +304,9 @@ class _DocScan:
         for j, p in enumerate(ctx.passages):
             for i in p.scope:
                 self.children[i].append(j)
+        self.scopes = [p.scope for p in ctx.passages]
+        ids: dict[tuple[int, int, int], int] = {}  # one number per (section, preamble, part)
+        self.places = [ids.setdefault((p.section, p.preamble, p.part), len(ids)) for p in ctx.passages]
 
 
 class _EntryTerms:
@@ -345,20 +363,3 @@ def _section_share(t: _EntryTerms, section: int, preamble: int, total: float) ->
     sec_keys = t.sec_keys
     ks = sec_keys.get(section, _NO_KEYS) | sec_keys.get(preamble, _NO_KEYS) | t.title_keys
     return sum(t.weight[k] for k in sorted(ks)) / total
-
-
-def _subject(own: set[str] | frozenset[str], w: float, scope: tuple[int, ...], t: _EntryTerms,
-             head_keys: frozenset[str], total: float) -> tuple[float, bool]:
-    """A passage's weighted share of the entry's terms in itself, the title (half weight) and its scope
-    (terms new in each heading or lead-in above it, in scope order), and whether the head noun is among them."""
-    w = w + t.title_w * 0.5
-    title_keys, keys_in, weight = t.title_keys, t.keys_in, t.weight
-    keys = own | title_keys if title_keys else own
-    for j in scope:
-        above = keys_in.get(j)
-        if above:
-            new = above - keys
-            if new:
-                keys = keys | new
-                w += sum(weight[k] for k in sorted(new))
-    return min(1.0, w / total), not head_keys or not head_keys.isdisjoint(keys)
