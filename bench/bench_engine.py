@@ -25,6 +25,7 @@ import ahocorasick
 import jieba
 
 from dingmi.bundle import default_bundle_dir, ensure_default_bundle
+from dingmi import qualifiers
 from dingmi.disclose import passage_signals
 import dingmi.engine as engine_mod
 from dingmi.engine import Engine, load_engine
@@ -76,10 +77,17 @@ def make_documents(mb: float, seed: int = 7, kind: str = "all") -> list[str]:
     return docs
 
 
+def clear_text_caches() -> None:
+    """Empty the engine's caches keyed by passage or section text (a repeat starts cold)."""
+    for cached in (passage_signals, qualifiers._tiers, qualifiers._exam_timing_at, qualifiers._publication_clauses,
+                   qualifiers._title_reads):
+        cached.cache_clear()
+
+
 def fresh(fn: Callable[[list[str]], object]) -> Callable[[list[str]], object]:
-    """``fn`` with the engine's per-passage cache emptied first (each repeat starts cold)."""
+    """``fn`` with the engine's per-text caches emptied first (each repeat starts cold)."""
     def run(docs: list[str]) -> object:
-        passage_signals.cache_clear()
+        clear_text_caches()
         return fn(docs)
     return run
 
@@ -124,7 +132,7 @@ def print_profile(engine_: Engine, docs: list[str]) -> None:
     for (owner, name, label), (_, _, fn) in zip(targets, saved):
         setattr(owner, name, clock.wrap(label, fn))
     try:
-        passage_signals.cache_clear()
+        clear_text_caches()
         for d in docs:
             engine_.suggest(d)
     finally:

@@ -312,7 +312,7 @@ class _DocScan:
 class _EntryTerms:
     """Where one entry's terms occur in a document: per passage, per section and part, and in the title."""
 
-    __slots__ = ("matched", "weight", "weight_in", "keys_in", "title_keys", "title_w", "sec_keys", "part_cov")
+    __slots__ = ("matched", "weight", "weight_in", "keys_in", "title_keys", "title_w", "title_share", "sec_keys", "part_cov")
 
     def __init__(self, p: EntryProfile, doc: _DocScan) -> None:
         key_pass, key_in_title, passages = doc.key_pass, doc.key_in_title, doc.ctx.passages
@@ -331,6 +331,7 @@ class _EntryTerms:
         self.weight_in, self.keys_in = weight_in, keys_in
         self.title_keys = title_keys = {t.key for t in matched if t.key in key_in_title}
         self.title_w = sum(t.weight for t in matched if t.key in key_in_title)
+        self.title_share: float | None = None  # share named in the title alone (see _section_share)
         # coverage is read within the passage's own document: text pasted after it never changes it;
         # the subject may be set anywhere in the section (a short notice names it once, then details it)
         part_keys: dict[int, set[str]] = defaultdict(set)
@@ -361,5 +362,9 @@ def _candidates(t: _EntryTerms, doc: _DocScan) -> set[int]:
 def _section_share(t: _EntryTerms, section: int, preamble: int, total: float) -> float:
     """The entry's weighted share named in a section, its part's preamble and the title."""
     sec_keys = t.sec_keys
+    if section not in sec_keys and preamble not in sec_keys:  # the title's share (most sections)
+        if t.title_share is None:
+            t.title_share = sum(t.weight[k] for k in sorted(t.title_keys)) / total
+        return t.title_share
     ks = sec_keys.get(section, _NO_KEYS) | sec_keys.get(preamble, _NO_KEYS) | t.title_keys
     return sum(t.weight[k] for k in sorted(ks)) / total

@@ -24,6 +24,8 @@ _HEADING = (
     (3, re.compile(r"^\d{1,2}[.．、](?!\d)")),
     (4, re.compile(r"^[（(]\d{1,2}[）)]")),
 )
+# the first characters of the headings above (and decimal digits, ``\d``): any other line is no heading
+_HEADING_FIRST = frozenset("附第一二三四五六七八九十（(")
 _SENT = re.compile(r"[^。！？；!?;]+(?:[。！？；!?;]+|$)")
 _LEAD_IN = re.compile(r"(?:如下|以下|下列|列表|清单|明细|情况|内容|要求|安排)?[：:]\s*$")
 DATE = r"(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年\s*\S{1,3}\s*月\s*\S{1,4}\s*日"  # a date as 落款 and 版记 print it
@@ -84,7 +86,7 @@ def split_passages(norm: str) -> list[Passage]:
             if level <= 1:
                 section += 1
             lead = table_head = None
-        scope = tuple(i for _, i in stack) + tuple(i for i in (lead, table_head) if i is not None)
+        scope = tuple([i for _, i in stack] + [i for i in (lead, table_head) if i is not None])
         is_row = "\t" in body
         first = len(out)
         for s, e in _sentences(body):
@@ -107,6 +109,8 @@ def _is_heading(text: str) -> bool:
 
 
 def _heading_level(body: str) -> int | None:
+    if body[0] not in _HEADING_FIRST and not body[0].isdecimal():  # no heading starts so
+        return None
     for level, pat in _HEADING:
         if pat.match(body):
             return level

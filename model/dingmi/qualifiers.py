@@ -7,6 +7,7 @@ map scale, precision, coverage area, military zones and explicit harm statements
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -212,13 +213,7 @@ class DocState:
 
     @cached_property
     def tiers(self) -> set[str]:
-        for table in (TIER_DOC, TIER_ORGAN):
-            counts = {t: len(pat.findall(self.norm)) for t, pat in table.items()}
-            most = max(counts.values())
-            tiers = {t for t, n in counts.items() if n and n == most}
-            if tiers:
-                return tiers
-        return set()
+        return set(_tiers(self.norm))
 
     @cached_property
     def military(self) -> bool:
@@ -286,9 +281,28 @@ def doc_state(norm: str, header: Header) -> DocState:
     return DocState(norm, header)
 
 
+@lru_cache(maxsize=4096)
+def _tiers(norm: str) -> frozenset[str]:
+    """Exam tiers a text names most often (exam names first, organ names when it names no exam).
+    Cached by text: the lowering re-check reads the same sections again."""
+    for table in (TIER_DOC, TIER_ORGAN):
+        counts = {t: len(pat.findall(norm)) for t, pat in table.items()}
+        most = max(counts.values())
+        tiers = frozenset(t for t, n in counts.items() if n and n == most)
+        if tiers:
+            return tiers
+    return frozenset()
+
+
 def _exam_timing(norm: str, header: Header) -> tuple[bool, bool]:
     """Before or after the exam: dated exam sentences against the 成文日期 first, then wording."""
-    issued = header.date()
+    return _exam_timing_at(norm, header.date())
+
+
+@lru_cache(maxsize=4096)
+def _exam_timing_at(norm: str, issued: dt.date | None) -> tuple[bool, bool]:
+    """``_exam_timing`` for a 成文日期 (cached by text and date: the lowering re-check reads the same
+    sections again)."""
     before = after = False
     if issued and _EXAM_WORDS.search(norm):  # exam words never span a sentence break: none, no exam sentence
         for sent in re.split(r"[。;\n,，]", norm):
@@ -408,6 +422,16 @@ _CITED_NOTE = re.compile(r"(?:》|〕\s*\d+\s*号)\s*[(（][^)）]*$")
 _OTHER_OBJECT = re.compile(r"审图号")
 
 
+@lru_cache(maxsize=4096)
+def _publication_clauses(norm: str) -> tuple[tuple[str, bool], ...]:
+    """Each 已公布 reading in a clause of the text, and whether it speaks of a cited document or other
+    object (cached by text: the lowering re-check reads the same sections again)."""
+    if not any(w in norm for w in _PUBLISH_WORDS):
+        return ()
+    return tuple((c, bool(_CITED_NOTE.search(c[: m.start()]) or _OTHER_OBJECT.search(c)))
+                 for c in _CLAUSE.findall(norm) for m in _DONE_PUBLISH.finditer(c))
+
+
 class SectionState(DocState):
     """Qualifier signals scoped to one section of a document (read once per section).
 
@@ -445,12 +469,8 @@ class SectionState(DocState):
         return [clause for clause, cited in self._publication_clauses if cited]
 
     @cached_property
-    def _publication_clauses(self) -> list[tuple[str, bool]]:
-        """Each 已公布 reading in a clause, and whether it speaks of a cited document or other object."""
-        if not any(w in self.norm for w in _PUBLISH_WORDS):
-            return []
-        return [(c, bool(_CITED_NOTE.search(c[: m.start()]) or _OTHER_OBJECT.search(c)))
-                for c in _CLAUSE.findall(self.norm) for m in _DONE_PUBLISH.finditer(c)]
+    def _publication_clauses(self) -> tuple[tuple[str, bool], ...]:
+        return _publication_clauses(self.norm)
 
     @cached_property
     def tiers(self) -> set[str]:
