@@ -9,7 +9,7 @@ import pytest
 from dingmi import disclose
 from dingmi.catalog import corpus_dir
 from dingmi.passages import split_passages
-from dingmi.text import Cue, normalize, pattern_cue
+from dingmi.text import Cue, Screened, normalize, pattern_cue
 
 CUED = [p for p, _, _ in (disclose._CUED_CONTACT, disclose._CUED_REFERENCE)]
 CUED += [p for _, p, _, _, _ in disclose._CUED_CONTENT] + [p for _, p, _, _ in disclose._CUED_SPEECH]
@@ -58,7 +58,7 @@ def test_screened_line_patterns_skip_only_lines_they_cannot_match(passages: list
     from dingmi import header
     from dingmi import passages as passages_mod
 
-    screened = [header._DOC_NO_ANY, header._RECORD_ANY, header._PRINTED_ANY, passages_mod._IMPRINT, passages_mod._LEAD_IN_ANY]
+    screened = [header._DOC_NO_ANY, header._RECORD_ANY, header._PRINTED_ANY, Screened(passages_mod.IMPRINT_LINE)]
     lines = passages + ["东滨省教育考试院办公室　　2026年4月22日印发", "抄送：院领导。", "东考院〔2026〕12号", "现将有关事项通知如下："]
     def span(m: re.Match[str] | None) -> tuple[int, int] | None:
         return m.span() if m else None

@@ -15,8 +15,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dingmi.text import Screened
-
 _HEADING = (
     (0, re.compile(r"^附件\s*[\d一二三四五六七八九十]*\s*$|^附件\s*[\d一二三四五六七八九十]+\s*\S{0,40}$|^第[一二三四五六七八九十百\d]+(?:部分|章)")),
     (1, re.compile(r"^[一二三四五六七八九十]+[、.．]")),
@@ -34,8 +32,6 @@ DATE_LINE = re.compile(rf"^\s*{DATE}\s*(?:印发)?\s*$")  # a 落款 成文日�
 IMPRINT_LINE = re.compile(rf"^[^\s。，,；;：:]{{2}}[^。，,；;：:]{{0,40}}?{DATE}\s*印发\s*$")
 _CLOSING = re.compile(r"^(?:附件|抄送|印发|主题词|[（(]联系人|联系人|[（(]此件|此页无正文)")
 _NEW_DOC = re.compile(r"〔\s*\d{4}\s*〕|^关于|(?:通知|通报|公告|报告|请示|函|纪要|简报)$")
-# tried on every line or passage: only where their cue is (a 年 of the date; a colon)
-_IMPRINT, _LEAD_IN_ANY = Screened(IMPRINT_LINE), Screened(_LEAD_IN)
 _MAX_PASSAGE = 400  # longer sentences are cut into windows so one passage never spans a page
 
 
@@ -74,7 +70,7 @@ def split_passages(norm: str) -> list[Passage]:
             preamble = section
             stack, lead, table_head = [], None, None
             after_date = 0
-        elif DATE_LINE.match(body) or _IMPRINT.match(body):
+        elif DATE_LINE.match(body) or IMPRINT_LINE.match(body):
             after_date = 3  # a 落款 date or the 版记: a new document may start within the next lines (organ, number, title)
         elif after_date:
             after_date = 0 if _CLOSING.match(body) else after_date - 1
@@ -98,7 +94,7 @@ def split_passages(norm: str) -> list[Passage]:
         last = out[-1] if len(out) > first else None
         if is_row and table_head is None:
             table_head = first
-        elif last is not None and not is_row and _LEAD_IN_ANY.search(last.text):
+        elif last is not None and not is_row and _LEAD_IN.search(last.text):
             lead = len(out) - 1
     return out
 

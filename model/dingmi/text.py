@@ -134,14 +134,14 @@ class Screened:
     def __init__(self, pattern: re.Pattern[str]) -> None:
         cue = pattern_cue(pattern)
         self.pattern = pattern
-        self.cue = None if cue is None else tuple(sorted(cue.chars))
+        self.cue = None if cue is None else cue.chars
         self.digit = cue is not None and cue.digit
 
     def may_match(self, text: str) -> bool:
         """False only where no match can be: the text holds no cue character."""
         if self.cue is None or (self.digit and _DIGIT.search(text)):
             return True
-        return any(c in text for c in self.cue)
+        return not self.cue.isdisjoint(text)
 
     def search(self, text: str) -> re.Match[str] | None:
         return self.pattern.search(text) if self.may_match(text) else None
