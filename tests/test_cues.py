@@ -67,3 +67,14 @@ def test_screened_line_patterns_skip_only_lines_they_cannot_match(passages: list
         for line in lines:
             assert span(s.search(line)) == span(s.pattern.search(line)), (s.pattern.pattern, line)
             assert span(s.match(line)) == span(s.pattern.match(line)), (s.pattern.pattern, line)
+
+
+def test_normalize_in_two_parts_maps_as_the_whole_table() -> None:
+    """The list over the BMP and the dict past it fold every character as the single table does."""
+    from dingmi.text import _table
+
+    table = _table()
+    astral = [chr(k) for k in table if k >= 0x10000][:50]
+    samples = ["ＡＢＣ１２３　國家機密", "".join(astral), "𠀀𪚥" + "".join(chr(k) for k in list(table)[:200]), ""]
+    for text in samples:
+        assert normalize(text) == text.translate(table)

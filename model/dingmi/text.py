@@ -46,9 +46,34 @@ def _zh2hans() -> dict[str, str]:
     return zhconv.zhcdicts["zh2Hans"]
 
 
+_BMP = 0x10000
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+@lru_cache(maxsize=1)
+def _split_table() -> tuple[list[int | str], dict[int, str]]:
+    """``_table`` in two parts: a list over the Basic Multilingual Plane (``str.translate`` indexes a list
+    three times faster than it looks up a dict) and a dict for the characters past it (CJK extensions).
+    A character is mapped once either way: no value of the first part is a key of the second."""
+    table = _table()
+    bmp: list[int | str] = list(range(_BMP))
+    astral: dict[int, str] = {}
+    for code, folded in table.items():
+        if code < _BMP:
+            bmp[code] = folded
+        else:
+            astral[code] = folded
+    assert not any(ord(v) in astral for k, v in table.items() if k < _BMP)
+    return bmp, astral
+
+
 def normalize(text: str) -> str:
     """Fold width, case and traditional characters; ``len(normalize(t)) == len(t)`` always."""
-    return text.translate(_table())
+    bmp, astral = _split_table()
+    out = text.translate(bmp)  # characters past the list's end stay as they are
+    if astral and _ASTRAL.search(out):
+        out = out.translate(astral)
+    return out
 
 
 @dataclass(frozen=True)
