@@ -78,3 +78,12 @@ def test_normalize_in_two_parts_maps_as_the_whole_table() -> None:
     samples = ["ＡＢＣ１２３　國家機密", "".join(astral), "𠀀𪚥" + "".join(chr(k) for k in list(table)[:200]), ""]
     for text in samples:
         assert normalize(text) == text.translate(table)
+
+
+def test_format_characters_neither_print_nor_are_white_space() -> None:
+    """What the clean view's quick test for format characters (Cf) relies on, in this Python's Unicode."""
+    import sys
+    import unicodedata
+
+    fmt = [c for c in map(chr, range(sys.maxunicode + 1)) if unicodedata.category(c) == "Cf"]
+    assert fmt and not any(c.isprintable() or c.isspace() for c in fmt)
