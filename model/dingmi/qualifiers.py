@@ -281,7 +281,7 @@ def doc_state(norm: str, header: Header) -> DocState:
     return DocState(norm, header)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _tiers(norm: str) -> frozenset[str]:
     """Exam tiers a text names most often (exam names first, organ names when it names no exam).
     Cached by text: the lowering re-check reads the same sections again."""
@@ -299,7 +299,7 @@ def _exam_timing(norm: str, header: Header) -> tuple[bool, bool]:
     return _exam_timing_at(norm, header.date())
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _exam_timing_at(norm: str, issued: dt.date | None) -> tuple[bool, bool]:
     """``_exam_timing`` for a 成文日期 (cached by text and date: the lowering re-check reads the same
     sections again)."""
@@ -422,7 +422,7 @@ _CITED_NOTE = re.compile(r"(?:》|〕\s*\d+\s*号)\s*[(（][^)）]*$")
 _OTHER_OBJECT = re.compile(r"审图号")
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _publication_clauses(norm: str) -> tuple[tuple[str, bool], ...]:
     """Each 已公布 reading in a clause of the text, and whether it speaks of a cited document or other
     object (cached by text: the lowering re-check reads the same sections again)."""
