@@ -137,3 +137,33 @@ def test_a_newspaper_text_is_published_unless_marked() -> None:
     assert not doc_state(normalize(marked), parse_header(marked, "")).self_published
     plain = "关于试卷保管工作的通知\n各考区：\n试卷实行24小时值守。\n"
     assert not doc_state(normalize(plain), parse_header(plain, "")).self_published
+
+
+EVENT_ENTRY = {"id": "ev-01", "regulation": "某市公安局国家秘密事项一览表", "domain": "公安", "item": "第1项", "level": "机密",
+               "text": "市级以上大型活动举办前的安全保卫力量部署方案和重点区域警戒方案", "period": "活动结束前"}
+EVENT_PLAN = ("某市公安局\n关于印发大型活动安全保卫力量部署方案的通知\n各分局：\n"
+              "第九届市运动会定于2026年10月16日至19日在市体育中心举办。现将安全保卫力量部署方案印发如下：\n"
+              "一、主会场部署警力320人，分设东、西两个警戒区，北门为贵宾专用通道，备勤力量80人驻守体育馆地下二层。\n"
+              "某市公安局\n2026年9月1日\n")
+EVENT_REPORT = ("某市公安局\n关于第九届市运动会安全保卫工作情况的报告\n市政府：\n"
+                "第九届市运动会于2026年10月16日至19日在市体育中心成功举办。现将安全保卫工作情况报告如下：\n"
+                "一、主会场部署警力320人，分设东、西两个警戒区，北门为贵宾专用通道，备勤力量80人驻守体育馆地下二层。\n"
+                "某市公安局\n2026年11月2日\n")
+
+
+def test_a_matter_secret_until_an_event_is_over_is_not_secret_in_a_report_after_it(tmp_path) -> None:
+    """The entry's 解密条件 (活动结束前) is reached once the document reports the event as held."""
+    import json
+
+    from dingmi.qualifiers import entry_qualifiers
+
+    catalog = tmp_path / "events.jsonl"
+    catalog.write_text(json.dumps(EVENT_ENTRY, ensure_ascii=False) + "\n", encoding="utf-8")
+    engine = load_engine([catalog], expert_edits=False)
+    plan, report = engine.suggest(EVENT_PLAN), engine.suggest(EVENT_REPORT)
+    assert plan.level == "机密" and plan.entries[0].id == "ev-01"
+    assert report.level != "机密" and all(e.id != "ev-01" or e.score < 0.3 for e in report.entries)
+    assert entry_qualifiers(normalize(EVENT_ENTRY["text"]), "机密", "", "活动结束前").until_event
+    assert not entry_qualifiers(normalize("国家教育全国统一考试在启用之前的试题"), "绝密").until_event  # exams: before_use
+    goal = _section("各单位要加强协调配合，确保大会顺利召开。")
+    assert not goal.event_over

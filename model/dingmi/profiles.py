@@ -119,7 +119,7 @@ def build_profiles(catalog: Catalog, lexicon: dict[str, tuple[str, ...]] | None 
             EntryProfile(
                 entry=e,
                 terms=terms,
-                qualifiers=entry_qualifiers(normalize(e.text), e.level, normalize(e.regulation)),
+                qualifiers=entry_qualifiers(normalize(e.text), e.level, normalize(e.regulation), normalize(e.period)),
                 head=head,
                 require=[tuple(normalize(w) for w in group) for group in spec.get("require", [])],
                 exclude=tuple(normalize(w) for w in spec.get("exclude", [])),

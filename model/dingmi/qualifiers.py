@@ -24,6 +24,8 @@ _AFTER = re.compile(r"启用之?后|考试结束后|考试后|考后")
 _UNPUBLISHED = re.compile(r"尚未公布|未公布|未经公布|尚未公开|未公开")
 _NOT_IMPLEMENTED = re.compile(r"尚未实施|未实施")
 _UNDECIDED = re.compile(r"正在研究|尚未[做作]出结论")
+# a matter secret until an event is over (its 解密条件): 举办前的…方案, period 活动结束前, 投放结束前, 行动结束前
+_UNTIL_EVENT = re.compile(r"(?:举办|举行|召开)之?前|(?:结束|完毕)前")
 _HARM = re.compile(r"泄露后|公开或泄露|一旦泄露|泄露会")
 _TIER_WORDS = {"全国": r"全国", "省级": r"省级", "地市级": r"地区\(市\)级|地\(市\)级|地市级|市级"}
 _MILITARY_IN = re.compile(r"涉及军事禁区")
@@ -48,6 +50,7 @@ class EntryQualifiers:
     unpublished: bool = False
     not_implemented: bool = False
     undecided: bool = False
+    until_event: bool = False  # secret until an event (活动, 行动, 投放…) is over; exams are before_use
     harm: str = ""  # "", "特别严重", "严重", "一般"
     tiers: set[str] = field(default_factory=set)
     military_in: bool = False
@@ -90,8 +93,8 @@ def _scale_ranges(text: str) -> list[tuple[float, float]]:
 _HARM_BY_LEVEL = {"绝密": "特别严重", "机密": "严重", "秘密": "一般", "内部": "一般"}
 
 
-def entry_qualifiers(text: str, level: str, regulation: str = "") -> EntryQualifiers:
-    """Derive qualifiers from an entry's normalised text; harm severity follows the entry's level.
+def entry_qualifiers(text: str, level: str, regulation: str = "", period: str = "") -> EntryQualifiers:
+    """Derive qualifiers from an entry's normalised text and period; harm severity follows the entry's level.
 
     An exam entry whose own text names no tier takes it from its regulation's title
     (e.g. rules quoted from the 全国统一考试 考务规定 apply to national exams).
@@ -102,6 +105,7 @@ def entry_qualifiers(text: str, level: str, regulation: str = "") -> EntryQualif
     q.unpublished = bool(_UNPUBLISHED.search(text))
     q.not_implemented = bool(_NOT_IMPLEMENTED.search(text))
     q.undecided = bool(_UNDECIDED.search(text))
+    q.until_event = not q.before_use and bool(_UNTIL_EVENT.search(text) or _UNTIL_EVENT.search(period))
     if _HARM.search(text):
         q.harm = _HARM_BY_LEVEL[level]
     if re.search(r"考试|统考", text):  # exam tiers; 全国 elsewhere (全国性学潮) is not a tier
@@ -199,6 +203,18 @@ class DocState:
     @cached_property
     def undecided(self) -> bool:
         return bool(_UNDECIDED_DOC.search(self.norm))
+
+    @cached_property
+    def _event(self) -> tuple[bool, bool]:
+        return _event_timing(self.norm, self.header)
+
+    @property
+    def event_ahead(self) -> bool:
+        return self._event[0]
+
+    @property
+    def event_over(self) -> bool:
+        return self._event[1]
 
     @cached_property
     def harm(self) -> str:
@@ -323,6 +339,33 @@ def _exam_timing_at(norm: str, issued: dt.date | None) -> tuple[bool, bool]:
     return before, after
 
 
+_EVENT_DONE = re.compile(r"(?:成功|圆满|顺利|胜利)(?:举办|举行|召开|闭幕|结束|落幕)|已(?:于[^。;，,]{0,20})?[^。;，,]{0,4}?(?:举办|举行|召开|闭幕|结束|完毕)")
+_EVENT_AHEAD = re.compile(r"(?:定于|将于|拟于|计划于|预计于)[^。;]{0,30}(?:举办|举行|召开|开幕|开始|实施)|(?:举办|举行|召开|开幕)之?前")
+_AIMED = re.compile(r"(?:确保|保证|保障|力争|争取|为了?|助力|推动|实现)[^。;，,]{0,16}$")  # a goal, not a report
+_EVENT_VERB = re.compile(r"举办|举行|召开|闭幕")
+
+
+def _event_timing(norm: str, header: Header) -> tuple[bool, bool]:
+    """Whether the event a matter is secret until is still ahead, or over (its 解密条件 reached): dated
+    event sentences against the 成文日期, else wording (定于…举办 / 已于…成功举办). “确保…顺利召开” is a goal."""
+    issued = header.date()
+    ahead = over = False
+    if issued:
+        for sent in re.split(r"[。;\n]", norm):
+            if not _EVENT_VERB.search(sent):
+                continue
+            for d in find_dates(sent, issued.year):
+                if d.date > issued:
+                    ahead = True
+                elif d.date < issued and not re.search(r"定于|将于|拟于|计划于", sent):
+                    over = True
+    if not ahead:
+        ahead = bool(_EVENT_AHEAD.search(norm))
+    if not over:
+        over = any(not _AIMED.search(norm[max(0, m.start() - 20) : m.start()]) for m in _EVENT_DONE.finditer(norm))
+    return ahead, over
+
+
 def gate(q: EntryQualifiers, s: DocState, published: bool | None = None) -> tuple[float, list[str]]:
     """Multiplier in [0, 1] for an entry given the document (or section), and the reasons (Chinese) that
     decided it. ``published``: “已公布” as this entry sees it (default: the state's own reading)."""
@@ -353,6 +396,11 @@ def gate(q: EntryQualifiers, s: DocState, published: bool | None = None) -> tupl
             why.append("尚未公布")
         else:
             g *= 0.55
+    if q.until_event and s.event_over and not s.event_ahead:
+        g *= 0.05  # the matter's 解密条件 is reached: it is no longer a state secret
+        why.append("文中表明活动已举办（结束），已过条目的解密条件")
+    elif q.until_event and s.event_ahead:
+        why.append("活动举办（结束）前")
     if q.undecided:
         g *= 1.0 if s.undecided else 0.4
         if s.undecided:
@@ -504,3 +552,8 @@ class SectionState(DocState):
     def _timing(self) -> tuple[bool, bool]:
         before, after = _exam_timing(self.norm, self.header)
         return (before, after) if before or after else self.doc._timing
+
+    @cached_property
+    def _event(self) -> tuple[bool, bool]:
+        ahead, over = _event_timing(self.norm, self.header)
+        return (ahead, over) if ahead or over else self.doc._event
