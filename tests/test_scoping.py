@@ -167,3 +167,16 @@ def test_a_matter_secret_until_an_event_is_over_is_not_secret_in_a_report_after_
     assert not entry_qualifiers(normalize("国家教育全国统一考试在启用之前的试题"), "绝密").until_event  # exams: before_use
     goal = _section("各单位要加强协调配合，确保大会顺利召开。")
     assert not goal.event_over
+
+
+def test_internal_handling_wording_is_not_a_state_secret_signal() -> None:
+    """内部掌握 is how a work secret is handled: with no entry it is no 不明确事项 (provisional 秘密)."""
+    from dingmi.derive import secret_signals
+
+    internal = ("某区人力资源和社会保障局\n关于印发《劳动保障监察投诉处理内部掌握尺度》的通知\n各科室：\n"
+                "现将《劳动保障监察投诉处理内部掌握尺度》印发给你们，仅供内部掌握，请遵照执行。\n"
+                "一、欠薪投诉在3个工作日内核查，涉及20人以上的报局领导。\n某区人力资源和社会保障局\n2026年5月6日\n")
+    assert secret_signals(normalize("仅供内部掌握，内部掌握尺度"))[0] == 0
+    assert secret_signals(normalize("严格控制知悉范围，不得对外透露"))[0] >= 2
+    s = load_engine().suggest(internal)
+    assert "unclear_matter" not in s.flags and s.level in ("内部", "非密")

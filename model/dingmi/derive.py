@@ -10,8 +10,9 @@ from dingmi.levels import highest
 _SOURCE_MARK = re.compile(r"(绝密|机密|秘密)\s*★\s*([^)）,，。;；\s]{1,12})")
 _FORWARD = re.compile(r"转发|摘录|照录|印发|传达|转来|原文|原件|摘要如下|摘编|转送|抄转|根据[^。]{0,20}(方案|通知|文件)")
 _EXPLICIT = re.compile(r"按\s*(绝密|机密|秘密)\s*级?(?:事项)?(?:管理|保管|执行|处理)|(?:列为|定为|属于)\s*(绝密|机密|秘密)级?")
+# wording that handles a text as a state secret; 内部掌握 is how a work secret (内部事项) is handled, so it is not one
 _SECRET_LIKE = re.compile(
-    r"不得(?:复印|拍照|扩散|外传|泄露|透露|对外)|严格保密|严禁外传|注意保密|知悉范围|内部掌握|机要室|专人(?:保管|传递)"
+    r"不得(?:复印|拍照|扩散|外传|泄露|透露|对外)|严格保密|严禁外传|注意保密|知悉范围|机要室|专人(?:保管|传递)"
     r"|稳控|秘密渠道|绝对保密|严防泄密|密件|涉密载体|密码电报|传阅|阅后退回"
 )
 _META = re.compile(
