@@ -180,3 +180,12 @@ def test_internal_handling_wording_is_not_a_state_secret_signal() -> None:
     assert secret_signals(normalize("严格控制知悉范围，不得对外透露"))[0] >= 2
     s = load_engine().suggest(internal)
     assert "unclear_matter" not in s.flags and s.level in ("内部", "非密")
+
+
+def test_handling_wording_with_nothing_concrete_to_protect_is_no_unclear_matter() -> None:
+    """Answers quoting 知悉范围 rules protect nothing of their own: no provisional 秘密."""
+    answers = ("常见问题解答\n市保密局业务指导科\n问：单位自行拟定的密级需要报送吗？\n答：需要。机关、单位应当先行拟定密级、"
+               "保密期限和知悉范围，采取相应的保密措施，并在10个工作日内报有关部门确定。\n问：拟定以后就能长期不报吗？\n答：不是。\n"
+               "问：保密期限从何时起算？\n答：不能标明制发日的，自书面通知知悉范围内的机关、单位或者人员之日起计算。\n")
+    s = load_engine().suggest(answers)
+    assert "unclear_matter" not in s.flags and s.level == "非密"

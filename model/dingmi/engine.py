@@ -379,13 +379,14 @@ def _about_at(pos: int, norm: str, passages: list[Passage], signals: list[Passag
 
 def _unclear_passages(passages: list[Passage], signals: list[PassageSignals]) -> list[Passage]:
     """Passages handled as secret: in a section whose wording protects its content (尚未公布、严格控制
-    知悉范围、按机密级管理…), the passages that state something concrete, or else the passage that
-    introduces the protected content (“…预案如下：储备库位于城北两处…”)."""
+    知悉范围、按机密级管理…), the passages that state something concrete, or else those with some
+    concrete content (“…预案如下：储备库位于城北两处…”). Handling wording with nothing concrete to
+    protect (a rule quoted, a question answered) is no 不明确事项."""
     handled = {p.section for p, sig in zip(passages, signals) if sig.handling and not sig.about}
     body = [(p, sig) for p, sig in zip(passages, signals)
             if p.section in handled and not p.heading and not sig.about and not sig.mention and not sig.requirement]
     concrete = [p for p, sig in body if sig.concrete >= 0.5]
-    return concrete or [p for p, sig in body if sig.concrete >= 0.2 or not sig.handling][:3]
+    return concrete or [p for p, sig in body if sig.concrete >= 0.2][:3]
 
 
 def raw_confidence(d: Decision) -> float:
