@@ -189,3 +189,15 @@ def test_handling_wording_with_nothing_concrete_to_protect_is_no_unclear_matter(
                "问：保密期限从何时起算？\n答：不能标明制发日的，自书面通知知悉范围内的机关、单位或者人员之日起计算。\n")
     s = load_engine().suggest(answers)
     assert "unclear_matter" not in s.flags and s.level == "非密"
+
+
+def test_a_document_stating_its_public_edition_is_published() -> None:
+    """A title 公开版, a note under the title (公开题库…) or the 附注 （此件公开发布） publish the text;
+    a note that withholds it (不公开) does not."""
+    quiz = "{head}\n一、单项选择题\n1．国家教育全国统一考试在启用之前的试题属于（　　）。\nA．秘密级　B．机密级　C．绝密级\n答案：C\n"
+    engine = load_engine()
+    for head in ("保密知识竞赛题库\n（公开题库，供各单位组织学习使用）", "保密知识竞赛题库（公开版）", "保密知识竞赛题库\n（此件公开发布）"):
+        a = engine.analyse(quiz.format(head=head))
+        assert a.ctx.doc_state.self_published, head
+    assert not engine.analyse(quiz.format(head="保密知识竞赛题库\n（征求意见稿，不公开）")).ctx.doc_state.self_published
+    assert not engine.analyse(quiz.format(head="绝密★启用前\n保密知识竞赛题库（公开版）")).ctx.doc_state.self_published

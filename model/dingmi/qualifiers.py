@@ -261,17 +261,26 @@ class DocState:
 
     @cached_property
     def self_published(self) -> bool:
-        """The document's form publishes it: its 文种 (公告, 通告, 公示, 公报) or a newspaper's marks
-        (本报讯, 《…日报》…第2版). What it says is public by being issued or printed — unless it carries
-        a secrecy marking (an internal reference edition is printed too)."""
+        """The document's form publishes it: its 文种 (公告, 通告, 公示, 公报), a newspaper's marks
+        (本报讯, 《…日报》…第2版), or its own statement of a public edition (title 公开版, a note under the
+        title, the 附注 此件公开发布). What it says is public by being issued or printed — unless it
+        carries a secrecy marking (an internal reference edition is printed too)."""
         if self.header.marking_level:
             return False
-        return bool(_title_reads(self.header.title).public_genre or _NEWSPAPER.search(self.norm))
+        title = _title_reads(self.header.title)
+        lead = self.norm.lstrip().split("\n", 4)[:4]  # the title block: a note under the title states the edition
+        return bool(title.public_genre or title.public_edition or _NEWSPAPER.search(self.norm)
+                    or _PUBLIC_ATTRIBUTE.search(self.norm) or any(_PUBLIC_NOTE.search(line.strip()) for line in lead))
 
 
 # 公告 and 通告 are published by their genre (GB/T 9704 文种): a title ending so announces to the public
 _PUBLIC_GENRE = re.compile(r"(?:公告|通告|公示|公报)$")  # genres that publish (党政机关公文处理工作条例 第八条)
 _NEWSPAPER = re.compile(r"本报讯|本报记者|《[^》]{1,20}(?:日报|晚报|时报|报|周刊|月刊|杂志)》\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*第?\s*\d+\s*[版期]")
+# the document states its own edition or disclosure attribute: 《…规程（公开版）》, （公开题库，供学习使用）,
+# the 附注 （此件公开发布） / （此件主动公开） that 公开 documents carry
+_PUBLIC_EDITION = re.compile(r"公开版|公开稿|公开题库")
+_PUBLIC_NOTE = re.compile(r"[(（](?![^)）]*(?:不|未|非|禁止)[^)）]{0,3}(?:公开|发布))[^)）]{0,30}(?:公开|发布)[^)）]{0,30}[)）]$")
+_PUBLIC_ATTRIBUTE = re.compile(r"[(（]\s*此件(?:主动)?公开(?:发布)?\s*[)）]")
 _PUBLIC_NOTICE = re.compile(r"特此公告|特此通告|考生须知|报名(?:公告|通知|简章)|招生简章|欢迎[^。]{0,10}(?:报名|参加)")
 
 
@@ -282,6 +291,7 @@ class _TitleReading:
     published: bool
     public_notice: bool
     public_genre: bool
+    public_edition: bool  # 公开版, 公开题库
 
 
 @lru_cache(maxsize=1024)
@@ -289,7 +299,7 @@ def _title_reads(title: str) -> _TitleReading:
     """The title's publication signals, read once per title (every section state asks)."""
     norm = normalize(title)
     return _TitleReading(bool(norm and _DONE_PUBLISH.search(norm)), bool(_PUBLIC_NOTICE.search(norm)),
-                         bool(_PUBLIC_GENRE.search(norm)))
+                         bool(_PUBLIC_GENRE.search(norm)), bool(_PUBLIC_EDITION.search(norm)))
 
 
 def doc_state(norm: str, header: Header) -> DocState:
