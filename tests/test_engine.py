@@ -144,3 +144,16 @@ def test_markings_and_periods() -> None:
     m = parse_marking("秘密★6个月")
     assert m is not None and m.level == "秘密" and m.period == "6个月"
     assert period_years("6个月") == 0.5 and period_years("长期") is None
+
+
+def test_a_document_takes_the_longest_period_of_its_matters() -> None:
+    """最高密级、最长保密期限: 长期 over years, more years over fewer, years over an event condition, and of
+    an exam's stages the latest."""
+    from dingmi.levels import longest_period
+
+    assert longest_period(["启用前", "考试结束前"]) == "考试结束前"
+    assert longest_period(["考试结束前", "成绩处理完毕前", "启用前"]) == "成绩处理完毕前"
+    assert longest_period(["20年", "长期", "10年"]) == "长期"
+    assert longest_period(["6个月", "1年"]) == "1年"
+    assert longest_period(["启用前", "10年", ""]) == "10年"
+    assert longest_period(["", ""]) == ""

@@ -21,7 +21,7 @@ from dingmi.disclose import PassageSignals, disclosure, is_formal, passage_signa
 from dingmi.explain import rationale, unclear_report
 from dingmi.header import Header, parse_header
 from dingmi.learned import DocFeatures, LearnedScorer, best_pair
-from dingmi.levels import authority_ceiling, default_period, entry_period, is_secret, marking, rank
+from dingmi.levels import authority_ceiling, default_period, entry_period, is_secret, longest_period, marking, rank
 from dingmi.matcher import SECTION_CONCRETE, DocContext, EntryMatch, Matcher
 from dingmi.passages import Passage, split_passages
 from dingmi.profiles import build_profiles, load_expert_profiles
@@ -147,7 +147,7 @@ class Engine:
         period = ""
         if found:
             at_level = [m for m in found if m.level == level]
-            period = next((p for m in at_level if (p := entry_period(m.profile.entry.text, m.profile.entry.period))), "")
+            period = longest_period([entry_period(m.profile.entry.text, m.profile.entry.period) for m in at_level])
             domains = {m.profile.entry.domain for m in found}
             if len(domains) > 1 and len({m.level for m in found}) > 1:
                 flags.append("conflict")

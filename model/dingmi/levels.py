@@ -64,6 +64,25 @@ def entry_period(text: str, period: str) -> str:
     return m.group().replace("之前", "前") if m else ""
 
 
+# an exam's stages in time order: a condition met later keeps its matter secret longer
+_STAGES = ((re.compile(r"成绩处理完毕前"), 2), (re.compile(r"考试结束前|使用完毕前"), 1))
+_YEARS = re.compile(r"^(\d+)\s*(年|个月)$")
+
+
+def longest_period(periods: list[str]) -> str:
+    """The longest of several matters' periods (a document's period is its longest matter's): 长期, then
+    the most years, then a condition — of an exam's stages the latest (启用前 < 考试结束前 < 成绩处理完毕前);
+    the first of equals. "" for none."""
+    def length(p: str) -> tuple[int, float]:
+        if p == "长期":
+            return 3, 0.0
+        if m := _YEARS.match(p):
+            return 2, float(m.group(1)) / (12 if m.group(2) == "个月" else 1)
+        return 1, float(next((n for pat, n in _STAGES if pat.search(p)), 0))
+
+    return max((p for p in periods if p), key=length, default="")
+
+
 def marking(level: str, period: str) -> str:
     """GB/T 9704 marking text: ``机密★20年``; ``内部`` for work secrets; "" for 非密."""
     if level == "内部":
