@@ -92,3 +92,20 @@ def test_a_label_after_a_line_longer_than_the_wrap_width_starts_its_own_line() -
     row = "46—50　B A C A D　　51—55　C D A B B　　56—60　A B C D A　　61—65　D C B A C"
     view = make_view(wrapped + row + "\n说明：书面表达部分按评分原则评定。\n").text
     assert "\n说明：" in view
+
+
+def test_a_pdf_wrap_keeps_the_title_block_and_joins_cut_figures() -> None:
+    """Wrapped at 23 characters, a document reads as it was written: the title, the 主送机关 line and the
+    发文字号 stay lines of their own; a decimal (26.1万) or a number (070/3、0704) cut at the wrap goes on."""
+    from dingmi.evaluate import reflow
+    from dingmi.textview import make_view
+
+    text = ("安澜市档案馆\n安档〔2026〕16号\n关于民国时期西部部族纠纷档案编研工作的通知\n省档案馆，西部各州（市）档案局：\n"
+            "　　三、全年接待查档利用5.4万人次，提供档案26.1万卷次；其中网上查档1.8万人次，较上年增长一成。\n"
+            "　　四、审校后的备用卷及标准答案已装入编号为0703、0704的密封袋，由专家组组长签封并当面移交。\n"
+            "　　五、各单位要按照本通知要求认真组织实施，确保编研工作按期完成并及时报送有关情况和问题。\n")
+    wrapped = reflow(text)
+    assert "\n26.1万" in wrapped and "编号为0\n703" in wrapped  # the wraps this test is about
+    original = [line.strip() for line in make_view(text).text.split("\n") if line.strip()]
+    view = [line.strip() for line in make_view(wrapped).text.split("\n") if line.strip()]
+    assert view == original

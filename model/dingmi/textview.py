@@ -27,11 +27,16 @@ _SENTENCE_END = "。！？；：!?;:"
 _DATE_LINE = re.compile(rf"^\s*{DATE}\s*$")
 # a line that starts a new unit: indented paragraph, list item, bullet, heading, "label：" field
 _ITEM = re.compile(
-    r"^(?:\s|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|附件|第[一二三四五六七八九十百\d]+[章节条部]"
+    r"^(?:\s|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+(?:[.．](?!\d)|、)|附件|第[一二三四五六七八九十百\d]+[章节条部]"
     r"|[·•●▪◆■□○◇※\-*])"
 )
 _LABEL = re.compile(r"^[^，,。；;：:]{1,8}[：:]")  # “联系人：” — or a wrapped sentence going on: “确定为：”
 _OPENERS = re.compile(f"{_ITEM.pattern}|{_LABEL.pattern}")
+# a title (关于…, or ending with its 文种) and the 主送机关 line after it, ending with a colon, are two lines,
+# never one; so are the 发文字号 (〔2026〕7号) and a line in brackets (a note under the title) (GB/T 9704)
+_TITLE_END = re.compile(r"^\s*关于|(?:通知|通报|请示|报告|方案|意见|决定|批复|复函|函|纪要|规定|办法|总结|计划|公告|通告|要点|规划|细则)\s*$")
+_ADDRESSEES = re.compile(r"^(?![^：:]*(?:如下|现将|现就))[^。；;：:]{1,60}[：:]\s*$")
+_OWN_LINE = re.compile(r"^\s*(?:[^\s，,。]{0,12}[〔\[［(（]\d{4}[〕\]］)）]\s*第?\s*\d+\s*号|[（(][^（()）]*[）)])\s*$")
 _RULE_LINE = re.compile(r"^\s*[—\-─━_＿=＝－~～·…]{3,}\s*$")  # a separator rule (the 版记's lines): layout, never wrapped text
 
 
@@ -124,10 +129,13 @@ def _layout_drops(chars: str) -> set[int]:
                 body = ps.rstrip()
                 # a line cut at the full width goes on, even where the next begins like a label
                 cut = abs(len(body) - width) <= 1  # at the wrap width: a longer line was not wrapped
-                opens = _ITEM.match(s) or (_LABEL.match(s) and not cut)
+                # …编号为070 / 3、0704…: a number cut in two is no list item
+                opens = (_ITEM.match(s) and not (body[-1:].isdigit() and s[:1].isdigit())) or (_LABEL.match(s) and not cut)
                 if (body and len(body) >= 0.6 * width and body[-1] not in _SENTENCE_END and "\t" not in ps
                         and s.strip() and not opens and not _DATE_LINE.match(s)
-                        and not _RULE_LINE.match(ps) and not _RULE_LINE.match(s)):
+                        and not _RULE_LINE.match(ps) and not _RULE_LINE.match(s)
+                        and not (_TITLE_END.search(body) and _ADDRESSEES.match(s.strip()))
+                        and not _OWN_LINE.match(ps) and not _OWN_LINE.match(s)):
                     drop.add(pp + len(ps))  # the break after the previous line
             prev = (p, s)
     return drop
