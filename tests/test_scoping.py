@@ -201,3 +201,35 @@ def test_a_document_stating_its_public_edition_is_published() -> None:
         assert a.ctx.doc_state.self_published, head
     assert not engine.analyse(quiz.format(head="保密知识竞赛题库\n（征求意见稿，不公开）")).ctx.doc_state.self_published
     assert not engine.analyse(quiz.format(head="绝密★启用前\n保密知识竞赛题库（公开版）")).ctx.doc_state.self_published
+
+
+def test_two_models_reading_a_secret_give_the_likeliest_entry_as_basis_for_review() -> None:
+    """No rule finding, but the classifier reads a state secret and the entry scorer gives an entry half
+    the P it needs alone: that entry's level is suggested, for review; less, and 非密 goes to review.
+    Documents pasted after the 落款 change neither reading."""
+    from dingmi.catalog import load_default
+    from dingmi.engine import Engine
+    from dingmi.learned import LearnedScorer
+
+    class Scores(LearnedScorer):
+        def __init__(self, prob: float) -> None:
+            super().__init__(None, object(), None, {}, add_from=0.4)
+            self.prob = prob
+
+        def doc_probs(self, text: str) -> tuple[float, float]:
+            return (0.8, 0.05) if "押运" in text else (0.1, 0.05)
+
+        def rescore(self, matches, ctx) -> None:  # type: ignore[no-untyped-def]
+            for m in matches:
+                m.rule_score = m.score = min(m.rule_score, 0.1)  # the rules find nothing
+                m.prob = self.prob if m.entry_id == "arch-02" else 0.0
+
+    text = ("某市档案馆\n关于馆藏档案转移工作安排的报告\n市档案局：\n"
+            "一、档案于3月5日凌晨2时起运，经G15至北仓库，押运人员6名，车辆3辆。\n某市档案馆\n2026年3月1日\n")
+    public = "\n\n某市档案馆\n关于开放日活动的通知\n各科室：\n开放日定于5月18日上午举行，欢迎市民参观。\n某市档案馆\n2026年5月1日\n"
+    weak = Engine(load_default(), Scores(0.25)).suggest(text)
+    assert weak.level == "机密" and {"weak_match", "needs_review"} <= set(weak.flags)
+    assert weak.evidence and all(e.entry_id == "arch-02" for e in weak.evidence)
+    assert Engine(load_default(), Scores(0.25)).suggest(text + public).level == "机密"
+    doubted = Engine(load_default(), Scores(0.1)).suggest(text)
+    assert doubted.level == "非密" and "classifier_disagrees" in doubted.flags

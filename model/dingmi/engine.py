@@ -125,7 +125,9 @@ class Engine:
             if not p.heading:
                 about[p.section].append(sig.about)
                 by_section[p.section].append(i)
-        state = doc_state(norm, header)
+        # the document's own state (its form, and what a section that says nothing falls back to) is read in
+        # the first document: one pasted after its 落款 has a form and facts of its own
+        state = doc_state(norm[:first_end], header)
         ctx = DocContext(
             norm, passages, signals, disclose, _scope_texts(passages, sections), header, state,
             title_span, {k: sum(v) / len(v) for k, v in about.items() if v}, by_section,
@@ -161,12 +163,23 @@ class Engine:
             decision.level = a.doc.asked_level or "秘密"  # 不明确事项: protect provisionally, report
             decision.period = ""
             flags.append("unclear_matter")
-        elif level == "非密" and self.scorer is not None and self.scorer.nlp is not None and not a.ctx.doc_state.self_published:
-            p_secret, p_internal = self.scorer.doc_probs(a.view.text)
-            if p_internal > max(p_secret, 1.0 - p_secret - p_internal):  # INTERNAL is the classifier's answer
+        elif (self.scorer is not None and self.scorer.nlp is not None and not a.ctx.doc_state.self_published
+              and not any(a.passages[m.best].part == 0 for m in found)):
+            # the document classifier reads the first document, where no matter was found: what is pasted
+            # after its 落款 never changes its reading
+            first_end = next((p.start for p in a.passages if p.part > 0), len(a.norm))
+            p_secret, p_internal = self.scorer.doc_probs(a.view.text[:first_end])
+            reads_secret = p_secret > 1.0 - p_secret - p_internal
+            weak = _weak_match(a, self.scorer) if reads_secret else None
+            if weak is not None and rank(weak.level) > rank(level):
+                # two models agree on a secret: the entry the scorer finds likeliest is the basis, for review
+                decision.level, decision.found = weak.level, [*found, weak]
+                decision.period = entry_period(weak.profile.entry.text, weak.profile.entry.period)
+                flags.append("weak_match")
+            elif level == "非密" and p_internal > max(p_secret, 1.0 - p_secret - p_internal):  # INTERNAL is its answer
                 decision.level = "内部"
                 decision.internal_by_model = True
-            elif p_secret > 1.0 - p_secret - p_internal:  # it reads a state secret no entry matched: never a confident 非密
+            elif level == "非密" and reads_secret:  # it reads a state secret no entry matched: never a confident 非密
                 flags.append("classifier_disagrees")
         decision.set_aside = [m for m in set_aside if rank(m.level) > rank(decision.level)]
         if decision.set_aside:  # a higher level is possible: the responsible person decides
@@ -178,7 +191,7 @@ class Engine:
         level = d.level
         period = d.period if "derived" in flags else default_period(level, d.period)
         confidence = self._confidence(d)
-        if confidence < REVIEW_BELOW or {"unclear_matter", "higher_level_candidate", "classifier_disagrees"} & set(flags):
+        if confidence < REVIEW_BELOW or {"unclear_matter", "higher_level_candidate", "classifier_disagrees", "weak_match"} & set(flags):
             flags.append("needs_review")
         existing = a.header.existing()
         if existing:
@@ -256,6 +269,17 @@ class Engine:
 def wants_learned(matches: list[EntryMatch]) -> bool:
     """The learned layer runs only where some entry is already close (cheap screen first)."""
     return bool(matches) and matches[0].rule_score >= LEARNED_FROM
+
+
+def _weak_match(a: Analysis, scorer: LearnedScorer) -> EntryMatch | None:
+    """In a document the classifier reads as a state secret, the state-secret entry the scorer finds most
+    likely in that (first) document, where it has at least half the P the scorer needs to add an entry
+    on its own: two models agreeing on a secret are stronger evidence than either alone. Never on a
+    passage that speaks about secrecy."""
+    own = [m for m in a.matches if m.prob is not None and is_secret(m.level) and a.passages[m.best].part == 0
+           and not a.signals[m.best].about]
+    best = max(own, key=lambda m: (m.prob, m.score), default=None)
+    return best if best is not None and best.prob >= 0.5 * scorer.add_from else None
 
 
 def _matters(matches: list[EntryMatch], parts: list[int], signals: list[PassageSignals],
@@ -391,7 +415,7 @@ def _unclear_passages(passages: list[Passage], signals: list[PassageSignals]) ->
 
 def raw_confidence(d: Decision) -> float:
     """Uncalibrated confidence from the deciding score and its margin (a bundle calibrates it)."""
-    if "unclear_matter" in d.flags:
+    if "unclear_matter" in d.flags or "weak_match" in d.flags:  # provisional: a person decides
         return 0.3
     if d.internal_by_model:
         return 0.5

@@ -14,6 +14,7 @@ FLAG_TEXT = {
     "conflict": "不同领域的条目给出不同密级，已按最高密级建议，请审核",
     "derived": "派生定密：密级和期限随所转发或摘录的原件",
     "classifier_disagrees": "未匹配到条目，但文档分类器认为全文具有涉密特征，请审核是否属不明确事项",
+    "weak_match": "条目与正文的对应较弱，系与文档分类器的涉密判断一致而提出，请重点审核依据",
     "higher_level_candidate": "另有更高密级的事项在文中有单独密点但依据较弱，未据以提高密级，请审核",
     "marking_consistent": "文件已有标志与内容相符",
     "marking_under": "文件已有标志低于内容应有的密级",
@@ -65,6 +66,9 @@ def rationale(s: Suggestion, d: Decision, ceiling: str | None) -> str:
             )
         if len({m.level for m in d.found}) > 1:
             parts.append("文中含多个不同密级的事项，按其中最高密级确定。")
+        if "weak_match" in s.flags:
+            parts.append("该条目与文中内容的对应较弱，是因文档分类器也认为全文具有涉密特征而提出；请定密责任人重点审核，"
+                         "如不属该事项，按不明确事项先行保护并报保密行政管理部门确定，或不作国家秘密标志。")
     elif d.internal_by_model:
         parts.append("未发现与已加载保密事项范围条目相符的涉密内容，但全文具有内部事项（工作秘密）的特征，建议标注“内部”，"
                      "不作国家秘密标志；请定密责任人复核是否属本机关工作秘密。")

@@ -58,19 +58,32 @@ def pair_vector(ctx: DocContext, m: EntryMatch, pair: PassagePair) -> list[float
     q = m.profile.qualifiers
     level = m.profile.entry.level
     digits = _digit_share(p.text)
+    # read in the best passage's own document: what is pasted after its 落款 never changes a feature
+    own = [x for x in m.pairs if ctx.passages[x.index].part == p.part]
     return [
         pair.local, pair.in_passage, pair.in_section, float(pair.head), pair.score / pair.gate if pair.gate else 0.0, m.coverage, m.title,
-        math.log1p(m.profile.total_weight), float(m.require_ok), float(m.excluded), math.log1p(len(m.matched)),
+        math.log1p(m.profile.total_weight), float(m.require_ok), float(m.excluded), math.log1p(_matched_in_part(ctx, m, p.part)),
         sig.concrete, *(min(3, sig.content[k]) / 3 for k in _KINDS), digits, math.log1p(len(p.text)),
         float(sig.mention), float(sig.requirement), float(sig.harm), float(sig.rule), float(sig.report),
         float(sig.handling), float(p.heading), ctx.about_share.get(p.section, 0.0),
-        math.log1p(sum(1 for x in m.pairs if x.score >= 0.5 * pair.score > 0)),
-        max((ctx.disclose[x.index] for x in m.pairs if x.local > 0), default=0.0), m.window,
+        math.log1p(sum(1 for x in own if x.score >= 0.5 * pair.score > 0)),
+        max((ctx.disclose[x.index] for x in own if x.local > 0), default=0.0), m.window,
         float(level == "绝密"), float(level == "机密"), float(level == "秘密"), float(level == "内部"),
         float(q.before_use), float(q.after_use), float(q.unpublished or q.not_implemented), float(bool(q.harm)),
         float(bool(q.tiers)), float(bool(q.scales)), float(q.max_precision is not None),
         float(q.military_in or q.military_out), float(q.undecided),
     ]
+
+
+def _matched_in_part(ctx: DocContext, m: EntryMatch, part: int) -> int:
+    """How many of the entry's matched terms occur in one document of the text (the first also counts
+    its title's): a document pasted after it never changes the count."""
+    spans = [(p.start, p.end) for p in ctx.passages if p.part == part]
+    text = ctx.norm[spans[0][0] : spans[-1][1]] if spans else ""
+    if part == 0 and ctx.title_span:
+        text = ctx.norm[ctx.title_span[0] : ctx.title_span[1]] + "\n" + text
+    keys = set(m.matched)
+    return sum(1 for t in m.profile.terms if t.key in keys and any(f in text for f in t.forms))
 
 
 @lru_cache(maxsize=1 << 14)
