@@ -59,10 +59,12 @@ def pair_vector(ctx: DocContext, m: EntryMatch, pair: PassagePair) -> list[float
     level = m.profile.entry.level
     digits = _digit_share(p.text)
     # read in the best passage's own document: what is pasted after its 落款 never changes a feature
-    own = [x for x in m.pairs if ctx.passages[x.index].part == p.part]
+    single = ctx.passages[-1].part == 0  # one document: all of it is its own
+    own = m.pairs if single else [x for x in m.pairs if ctx.passages[x.index].part == p.part]
+    n_matched = len(m.matched) if single else _matched_in_part(ctx, m, p.part)
     return [
         pair.local, pair.in_passage, pair.in_section, float(pair.head), pair.score / pair.gate if pair.gate else 0.0, m.coverage, m.title,
-        math.log1p(m.profile.total_weight), float(m.require_ok), float(m.excluded), math.log1p(_matched_in_part(ctx, m, p.part)),
+        math.log1p(m.profile.total_weight), float(m.require_ok), float(m.excluded), math.log1p(n_matched),
         sig.concrete, *(min(3, sig.content[k]) / 3 for k in _KINDS), digits, math.log1p(len(p.text)),
         float(sig.mention), float(sig.requirement), float(sig.harm), float(sig.rule), float(sig.report),
         float(sig.handling), float(p.heading), ctx.about_share.get(p.section, 0.0),
