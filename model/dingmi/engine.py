@@ -139,7 +139,7 @@ class Engine:
         signals_count, asked = secret_signals(own)
         source = strongest([m for m in source_markings(norm, header.marking_span) if not _about_at(m.start, norm, passages, signals)])
         doc = DocFeatures(meta, signals_count, asked)
-        unclear = _unclear_passages(passages, signals)
+        unclear = _unclear_passages(passages, signals, bool(asked))
         return Analysis(view, norm, header, passages, signals, ctx, matches, doc, source, unclear)
 
     def _decide(self, a: Analysis) -> Decision:
@@ -401,16 +401,17 @@ def _about_at(pos: int, norm: str, passages: list[Passage], signals: list[Passag
     return False
 
 
-def _unclear_passages(passages: list[Passage], signals: list[PassageSignals]) -> list[Passage]:
+def _unclear_passages(passages: list[Passage], signals: list[PassageSignals], asked: bool = False) -> list[Passage]:
     """Passages handled as secret: in a section whose wording protects its content (尚未公布、严格控制
     知悉范围、按机密级管理…), the passages that state something concrete, or else those with some
     concrete content (“…预案如下：储备库位于城北两处…”). Handling wording with nothing concrete to
-    protect (a rule quoted, a question answered) is no 不明确事项."""
+    protect (a rule quoted, a question answered) is no 不明确事项 — unless the text asks a level for
+    itself (“本事项列为机密级”): then what it handles so is the matter, concrete or not."""
     handled = {p.section for p, sig in zip(passages, signals) if sig.handling and not sig.about}
     body = [(p, sig) for p, sig in zip(passages, signals)
             if p.section in handled and not p.heading and not sig.about and not sig.mention and not sig.requirement]
     concrete = [p for p, sig in body if sig.concrete >= 0.5]
-    return concrete or [p for p, sig in body if sig.concrete >= 0.2][:3]
+    return concrete or [p for p, sig in body if sig.concrete >= 0.2 or (asked and not sig.handling)][:3]
 
 
 def raw_confidence(d: Decision) -> float:
