@@ -36,6 +36,13 @@ def test_imprint_line_is_formal_and_never_discloses() -> None:
     assert not is_formal(normalize("省政府办公厅，2026年4月22日印发"))  # a sentence, not the 版记
 
 
+def test_the_closing_formula_of_a_document_is_formal() -> None:
+    """结束语 (妥否，请批示 / 特此报告 / 此复) close the body; they never disclose anything."""
+    for line in ("妥否，请批示。", "特此报告。", "此复。", "当否，请审批"):
+        assert is_formal(normalize(line)), line
+    assert not is_formal(normalize("妥否，请批示后于3月5日前将押运路线报市局。"))
+
+
 def test_references_are_not_concrete_content() -> None:
     """A page or article number and the date a text was issued say where something is written, not what."""
     for ref in ("（录自《人事考试法规汇编》第二版，第214页）", "档案工作中国家秘密及其密级具体范围的规定（1990年2月14日发布）"):

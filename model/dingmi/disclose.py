@@ -158,8 +158,12 @@ def passage_signals(text: str) -> PassageSignals:
     return PassageSignals(content=content, concrete=concrete, **speech)
 
 
-# GB/T 9704 elements of the 版头 and 落款 are never 密点: 发文字号, 签发人, 成文日期, 抄送/印发 lines
-_FORMAL = re.compile(r"^\S{0,24}[〔\[(（]\s*\d{4}\s*[〕\])）]\s*(?:第\s*)?\d+\s*号$|^签发人|^(?:抄送|印发|主送)[:：]")
+# GB/T 9704 elements of the 版头 and 落款 are never 密点: 发文字号, 签发人, 成文日期, 抄送/印发 lines — nor is
+# the closing formula of the body (结束语: 妥否，请批示 / 特此报告 / 此复)
+_FORMAL = re.compile(
+    r"^\S{0,24}[〔\[(（]\s*\d{4}\s*[〕\])）]\s*(?:第\s*)?\d+\s*号$|^签发人|^(?:抄送|印发|主送)[:：]"
+    r"|^(?:妥否|当否|是否妥当)[,，]?\s*请(?:批示|审批|指示|审示)[。.]?$|^特此(?:报告|通知|函告|函复|批复|通报|请示)[。.]?$|^此复[。.]?$"
+)
 
 
 def is_formal(text: str) -> bool:
