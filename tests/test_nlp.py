@@ -54,3 +54,20 @@ def test_normalisation_folds_exactly_what_zhconv_maps() -> None:
 
     zhconv.getdict("zh-hans")
     assert _zh2hans() == zhconv.zhcdicts["zh2Hans"]
+
+
+def test_tokens_of_a_tiling_cut_equal_the_general_walk() -> None:
+    """The textcat's fast path (a segmenter's words tile the text) gives the tokens of the general walk,
+    white space runs included."""
+    import random
+
+    from dingmi.textcat import _tiled, _walked, words_and_spaces
+
+    tk = make_tokenizer()
+    rng = random.Random(7)
+    texts = ["  a  b ", " x", "a \n b", "\n\n", "", "中文 English  words\t\tx \u3000y "]
+    texts += ["".join(rng.choice(" \n\ta中b ") for _ in range(30)) for _ in range(500)]
+    for text in texts:
+        words = tk.cut(text)
+        assert _tiled(words) == _walked(words, text) == words_and_spaces(words, text), repr(text)
+    assert words_and_spaces(["关于", "通知"], "关于 的 通知") == ["关于", "的 ", "通知"]  # words that do not tile

@@ -79,6 +79,14 @@ def _murmur3_uint64(keys: np.ndarray, seed: int) -> np.ndarray:
 
 def words_and_spaces(words: Iterable[str], text: str) -> list[str]:
     """The tokens spaCy's ``get_words_and_spaces`` makes of ``words`` over ``text`` (their texts only)."""
+    words = list(words)
+    if "".join(words) == text and all(w.isspace() or w == w.strip() for w in words):
+        return _tiled(words)
+    return _walked(words, text)
+
+
+def _walked(words: list[str], text: str) -> list[str]:
+    """``words_and_spaces`` for any words: each found in the text after the previous one."""
     tokens: list[str] = []
     pos = 0
     for word in (w for w in words if not w.isspace()):
@@ -92,6 +100,31 @@ def words_and_spaces(words: Iterable[str], text: str) -> list[str]:
             pos += 1
     if pos < len(text):
         tokens.append(text[pos:])
+    return tokens
+
+
+def _tiled(words: list[str]) -> list[str]:
+    """``words_and_spaces`` where the words tile the text (a segmenter's cut): each run of white space
+    between two words is a token, less the one space that trails the word before it."""
+    tokens: list[str] = []
+    gap: list[str] = []
+    after_word = False
+    for w in words:
+        if w.isspace():
+            gap.append(w)
+            continue
+        space = "".join(gap)
+        if after_word and space.startswith(" "):
+            space = space[1:]
+        if space:
+            tokens.append(space)
+        tokens.append(w)
+        gap, after_word = [], True
+    space = "".join(gap)
+    if after_word and space.startswith(" "):
+        space = space[1:]
+    if space:
+        tokens.append(space)
     return tokens
 
 
