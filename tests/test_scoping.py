@@ -233,3 +233,22 @@ def test_two_models_reading_a_secret_give_the_likeliest_entry_as_basis_for_revie
     assert Engine(load_default(), Scores(0.25)).suggest(text + public).level == "机密"
     doubted = Engine(load_default(), Scores(0.1)).suggest(text)
     assert doubted.level == "非密" and "classifier_disagrees" in doubted.flags
+
+
+def test_a_close_higher_level_rival_on_the_same_passage_is_named_for_review() -> None:
+    """Where a 秘密 entry wins a passage a 机密 entry also claims, by little, the level stays and the
+    reviewer is told; a distant rival is not named."""
+    engine = load_engine()
+    a = engine.analyse(SURVEY)
+    by_id = {m.entry_id: m for m in a.matches}
+    low, high = by_id["sm-20"], by_id["sm-13"]
+    for rival_score, named in ((0.7, True), (0.4, False)):
+        high.best = low.best
+        low.score = low.rule_score = 0.8
+        high.score = high.rule_score = rival_score
+        a.matches.sort(key=lambda m: -m.score)
+        d = engine._decide(a)
+        assert d.level == "秘密"
+        assert ("sm-13" in [m.entry_id for m in d.set_aside]) is named
+        if named:
+            assert "同一段落" in engine._explain(SURVEY, a, d, None, None).rationale

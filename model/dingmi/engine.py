@@ -33,6 +33,7 @@ from dingmi.textview import TextView, make_view
 MATCH_THRESHOLD = 0.3    # an entry at or above this is a matter found (best macro-F1 on the training corpus)
 LEARNED_FROM = 0.02      # the learned scorer runs only where some entry is at least this close
 STRONG_OTHER = 0.6       # a higher-level matter beside the best one counts only from this score
+CLOSE = 0.75             # …and from this share of the best one's score; a rival on its passage this close is named
 REVIEW_BELOW = 0.6       # confidence below this asks for review
 RESTATES = 0.7           # a passage with this share of an entry's terms and no concrete content restates it
 LOWERING_ROUNDS = 4      # how often lowering advice is re-checked and widened
@@ -292,7 +293,8 @@ def _matters(matches: list[EntryMatch], parts: list[int], signals: list[PassageS
     content: the text of a catalog or regulation, not a matter).
     A passage instantiates one matter, so where several entries claim the same best passage only the
     best-supported one counts (最小化、精准化): a higher-level second matter needs its own passage, and
-    counts when strong; weaker ones are returned apart (set aside) so a reviewer sees them."""
+    counts when strong; weaker ones are returned apart (set aside) so a reviewer sees them, and so is a
+    higher-level entry that lost its passage to a better-supported one by little (a close rival)."""
     def found(m: EntryMatch) -> bool:
         if scorer is not None and m.prob is not None:
             sig = signals[m.best]
@@ -304,8 +306,11 @@ def _matters(matches: list[EntryMatch], parts: list[int], signals: list[PassageS
         return m.rule_score >= MATCH_THRESHOLD
 
     by_passage: dict[int, EntryMatch] = {}
+    rivals: list[EntryMatch] = []  # higher-level entries that lost their passage to a better-supported one
     for m in sorted((m for m in matches if found(m)), key=lambda m: (-m.score, m.entry_id)):
-        by_passage.setdefault(m.best, m)
+        winner = by_passage.setdefault(m.best, m)
+        if winner is not m and rank(m.level) > rank(winner.level) and m.score >= CLOSE * winner.score:
+            rivals.append(m)
     out = sorted(by_passage.values(), key=lambda m: (-m.score, m.entry_id))
     # within one document, a weak higher-level matter beside the best-supported one does not raise the level
     best: dict[int, EntryMatch] = {}
@@ -315,9 +320,9 @@ def _matters(matches: list[EntryMatch], parts: list[int], signals: list[PassageS
     set_aside: list[EntryMatch] = []
     for m in out:
         top = best[parts[m.best]]
-        counts = rank(m.level) <= rank(top.level) or m.score >= max(STRONG_OTHER, 0.75 * top.score)
+        counts = rank(m.level) <= rank(top.level) or m.score >= max(STRONG_OTHER, CLOSE * top.score)
         (kept if counts else set_aside).append(m)
-    return kept, set_aside
+    return kept, set_aside + rivals
 
 
 def _evidence(text: str, a: Analysis, d: Decision) -> list[Evidence]:

@@ -15,7 +15,7 @@ FLAG_TEXT = {
     "derived": "派生定密：密级和期限随所转发或摘录的原件",
     "classifier_disagrees": "未匹配到条目，但文档分类器认为全文具有涉密特征，请审核是否属不明确事项",
     "weak_match": "条目与正文的对应较弱，系与文档分类器的涉密判断一致而提出，请重点审核依据",
-    "higher_level_candidate": "另有更高密级的事项在文中有单独密点但依据较弱，未据以提高密级，请审核",
+    "higher_level_candidate": "另有更高密级的事项（单独的密点，或同一段落上支持度略低的条目）未据以提高密级，请审核",
     "marking_consistent": "文件已有标志与内容相符",
     "marking_under": "文件已有标志低于内容应有的密级",
     "marking_over": "文件已有标志高于内容应有的密级",
@@ -78,7 +78,8 @@ def rationale(s: Suggestion, d: Decision, ceiling: str | None) -> str:
     else:
         parts.append("未发现与已加载保密事项范围条目相符的涉密内容，建议不作国家秘密标志（非密）；如有疑问请人工复核。")
     for m in d.set_aside[:2]:
-        parts.append(f"另有{m.profile.entry.cite()}“{m.profile.entry.text}”（{m.level}）在文中有单独的密点，但依据较弱，"
+        where = "与上述事项指向同一段落，支持度略低" if any(f.best == m.best for f in d.found) else "在文中有单独的密点，但依据较弱"
+        parts.append(f"另有{m.profile.entry.cite()}“{m.profile.entry.text}”（{m.level}）{where}，"
                      f"未据以提高密级；请定密责任人复核是否应定为{m.level}。")
     if "exceeds_authority" in s.flags:
         parts.append(f"建议密级高于本单位定密权限（{ceiling}），应先行采取保密措施，并立即报请上级机关、单位确定。")
