@@ -252,3 +252,19 @@ def test_a_close_higher_level_rival_on_the_same_passage_is_named_for_review() ->
         assert ("sm-13" in [m.entry_id for m in d.set_aside]) is named
         if named:
             assert "同一段落" in engine._explain(SURVEY, a, d, None, None).rationale
+
+
+def test_an_answer_to_a_question_about_secrecy_speaks_about_secrecy() -> None:
+    """In a Q&A on 定密, the answers explain rules, whatever figures they cite; an interview record's
+    answers to questions about facts are not so read."""
+    qa = ("定密工作常见问题解答\n市保密局业务指导科\n一问：保密期限从什么时候开始计算？\n"
+          "答：自标明的制发日起计算。不能标明制发日的，自书面通知之日起计算，10个工作日内报送。\n"
+          "二问：不明确事项报哪里确定？\n答：报省级保密行政管理部门，保密行政管理部门应当在10个工作日内作出决定。\n")
+    record = ("询问笔录\n问：你于3月5日几点到达仓库？\n答：凌晨2时，押运车辆3辆，经G15到北仓库。\n")
+    engine = load_engine()
+    a = engine.analyse(qa)
+    answers = [sig.about for p, sig in zip(a.passages, a.signals) if "工作日" in p.text]
+    assert answers and all(answers)
+    b = engine.analyse(record)
+    assert not any(sig.about for p, sig in zip(b.passages, b.signals) if "凌晨2时" in p.text)
+    assert "unclear_matter" not in engine.suggest(qa).flags

@@ -12,7 +12,7 @@ import os
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dingmi import __version__
 from dingmi.catalog import Catalog, load_default
@@ -110,6 +110,7 @@ class Engine:
         header = parse_header(view.text[:first_end], title)
         signals = [passage_signals(p.text) for p in passages]
         title_norm = normalize(header.title)
+        signals = _answers(passages, signals, bool(_SECRECY.search(title_norm)))
         # the title and the 版头/落款 elements name the document; they never disclose its content
         disclose = [0.05 if is_formal(p.text) or (title_norm and p.text == title_norm) else disclosure(s, p.heading)
                     for s, p in zip(signals, passages)]
@@ -404,6 +405,29 @@ def _about_at(pos: int, norm: str, passages: list[Passage], signals: list[Passag
         if p.start <= pos < p.end:
             return sig.about
     return False
+
+
+_SECRECY = re.compile(r"保密|秘密|涉密|定密|密级|解密|泄密")
+_QUESTION = re.compile(r"^\s*(?:问|[一二三四五六七八九十\d]+\s*问|问\s*\d+)\s*[：:]")
+_ANSWER = re.compile(r"^\s*答\s*[：:]")
+
+
+def _answers(passages: list[Passage], signals: list[PassageSignals], on_secrecy: bool) -> list[PassageSignals]:
+    """An answer (答：… up to the next question or heading) to a question about secrecy work — one that
+    names it (问：哪些测绘成果属于国家秘密？), or any question of a Q&A whose title does (保密知识问答) —
+    explains rules: it speaks about secrecy too, whatever figures it cites. An interview record's
+    answers (问：你几点到达仓库？) state facts."""
+    out, asked, answering = list(signals), False, False
+    for i, (p, sig) in enumerate(zip(passages, signals)):
+        if p.heading or _QUESTION.match(p.text):
+            asked = not p.heading and sig.about and (on_secrecy or bool(_SECRECY.search(p.text)))
+            answering = False
+            continue
+        if _ANSWER.match(p.text):
+            answering = asked
+        if answering and not sig.about:
+            out[i] = replace(sig, report=True)
+    return out
 
 
 def _unclear_passages(passages: list[Passage], signals: list[PassageSignals], asked: bool = False) -> list[Passage]:
