@@ -79,8 +79,8 @@ def make_documents(mb: float, seed: int = 7, kind: str = "all") -> list[str]:
 
 def clear_text_caches() -> None:
     """Empty the engine's caches keyed by passage or section text (a repeat starts cold)."""
-    for cached in (passage_signals, qualifiers._tiers, qualifiers._exam_timing_at, qualifiers._publication_clauses,
-                   qualifiers._title_reads):
+    for cached in (passage_signals, qualifiers._tiers, qualifiers._exam_timing_at, qualifiers._event_timing_at,
+                   qualifiers._publication_clauses, qualifiers._title_reads):
         cached.cache_clear()
 
 

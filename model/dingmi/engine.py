@@ -53,6 +53,7 @@ class Analysis:
     doc: DocFeatures
     source: SourceMarking | None
     unclear: list[Passage]
+    first_end: int  # where the first document ends (text pasted after its 落款 begins)
 
 
 @dataclass
@@ -142,7 +143,7 @@ class Engine:
         source = strongest([m for m in source_markings(norm, header.marking_span) if not _about_at(m.start, norm, passages, signals)])
         doc = DocFeatures(meta, signals_count, asked)
         unclear = _unclear_passages(passages, signals, bool(asked))
-        return Analysis(view, norm, header, passages, signals, ctx, matches, doc, source, unclear)
+        return Analysis(view, norm, header, passages, signals, ctx, matches, doc, source, unclear, first_end)
 
     def _decide(self, a: Analysis) -> Decision:
         found, set_aside = _matters(a.matches, [p.part for p in a.passages], a.signals, self.scorer)
@@ -169,8 +170,7 @@ class Engine:
               and not any(a.passages[m.best].part == 0 for m in found)):
             # the document classifier reads the first document, where no matter was found: what is pasted
             # after its 落款 never changes its reading
-            first_end = next((p.start for p in a.passages if p.part > 0), len(a.norm))
-            p_secret, p_internal = self.scorer.doc_probs(a.view.text[:first_end])
+            p_secret, p_internal = self.scorer.doc_probs(a.view.text[: a.first_end])
             reads_secret = p_secret > 1.0 - p_secret - p_internal
             weak = _weak_match(a, self.scorer) if reads_secret else None
             if weak is not None and rank(weak.level) > rank(level):

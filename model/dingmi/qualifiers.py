@@ -358,9 +358,14 @@ _EVENT_VERB = re.compile(r"举办|举行|召开|闭幕")
 def _event_timing(norm: str, header: Header) -> tuple[bool, bool]:
     """Whether the event a matter is secret until is still ahead, or over (its 解密条件 reached): dated
     event sentences against the 成文日期, else wording (定于…举办 / 已于…成功举办). “确保…顺利召开” is a goal."""
-    issued = header.date()
+    return _event_timing_at(norm, header.date())
+
+
+@lru_cache(maxsize=1024)
+def _event_timing_at(norm: str, issued: dt.date | None) -> tuple[bool, bool]:
+    """``_event_timing`` for a 成文日期 (cached by text and date, like the exam timing)."""
     ahead = over = False
-    if issued:
+    if issued and _EVENT_VERB.search(norm):  # event verbs never span a sentence break: none, no event sentence
         for sent in re.split(r"[。;\n]", norm):
             if not _EVENT_VERB.search(sent):
                 continue
