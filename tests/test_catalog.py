@@ -111,3 +111,23 @@ def test_a_large_catalog_scores_at_most_the_best_covered_entries(tmp_path: Path)
     assert 0 < len(matches) <= MAX_CANDIDATES
     assert matches[0].entry_id == "org-exam"
     assert engine.suggest(text).level == "机密"
+
+
+def test_head_nouns_come_from_the_entry_grammar(tmp_path: Path) -> None:
+    """The matter an entry names: the nouns after its last 的; where that is generic (的有关情况, 的部分), the
+    的-phrase itself, with a part after 及其 referring back; a harm statement or a bare …的 names none."""
+    rows = [
+        _entry(id="t-01", text="省级统一考试在启用之前的试题(包括副题)、参考答案和评分标准"),
+        _entry(id="t-02", text="全国、省级和地区(市)级统一考试命题工作及参与人员的有关情况"),
+        _entry(id="t-03", text="各类职称统一考试命题工作及其人员的有关情况"),
+        _entry(id="t-04", text="历史档案及其编研材料中涉及个人隐私的部分", level="内部"),
+        _entry(id="t-05", text="泄露后会对国家安全造成严重损害的部分"),
+        _entry(id="t-06", text="公开或泄露会对国家重要军事设施的安全造成严重威胁的"),
+    ]
+    engine = load_engine([_write(tmp_path / "org.jsonl", rows)])
+    heads = {p.entry.id: p.head for p in engine.matcher.profiles if p.entry.id.startswith("t-")}
+    assert heads["t-01"] == {"试题", "参考答案", "评分标准"}
+    assert heads["t-02"] == {"命题", "人员"}  # 全国、省级和地区级 are modifiers, not coordinated matters
+    assert heads["t-03"] == {"命题"}
+    assert heads["t-04"] == {"个人隐私"}
+    assert heads["t-05"] == frozenset() and heads["t-06"] == frozenset()

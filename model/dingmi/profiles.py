@@ -131,16 +131,38 @@ def build_profiles(catalog: Catalog, lexicon: dict[str, tuple[str, ...]] | None 
 def _head_words(tk: object, text: str) -> list[str]:
     """Head nouns of the matter: in each clause, the last word of each coordinated part after the last 的.
 
-    ``…在启用之前的试题(包括副题)、参考答案和评分标准`` → 试题, 参考答案, 评分标准.
+    ``…在启用之前的试题(包括副题)、参考答案和评分标准`` → 试题, 参考答案, 评分标准. Where that part is
+    generic (``的有关情况``, ``的部分``), the matter is what the 的-phrase names: ``…命题工作及参与人员的有关情况``
+    → 命题, 人员 (split at 及/与 only: 、 and 和 also join modifiers, 全国、省级和地区级); ``…材料中涉及个人隐私的部分`` → 隐私 (what lies in the material). A part that begins with
+    其 refers back to the part before it (``命题工作及其人员``: the persons of that work) and adds no head.
     """
     heads = []
     for clause in re.split(r"[,，;；。]", re.sub(r"\(.*?\)|（.*?）", "", text)):
         if "的" not in clause:
             continue
-        for part in re.split(r"[、和及与或]", clause.rsplit("的", 1)[1]):
-            words = [w for w in cut(tk, part) if _keep(w)]  # type: ignore[arg-type]
-            if words:
-                heads.append(words[-1])
+        before, tail = clause.rsplit("的", 1)
+        words = _part_heads(tk, tail, r"[、和及与或]")
+        if not words and _GENERIC_TAIL.fullmatch(tail) and not _HARM.search(before):
+            before = re.split(r"涉及", before)[-1]
+            words = _part_heads(tk, before, r"以及|及|与", refers_back=True)
+        heads.extend(words)
+    return heads
+
+
+_GENERIC_TAIL = re.compile(r"\s*(?:有关|相关|具体)?(?:情况|部分)\s*")  # …的有关情况, …的部分: the 的-phrase is the matter
+_HARM = re.compile(r"泄露|造成|损害|损失|使(?!用)")  # …泄露后会造成损失的部分, …使我国…被动的部分: a consequence, not a matter
+
+
+def _part_heads(tk: object, phrase: str, coordination: str, refers_back: bool = False) -> list[str]:
+    """The last kept word of each part of a noun phrase split at ``coordination`` (parts starting with 其
+    skipped when ``refers_back``)."""
+    heads = []
+    for part in re.split(coordination, phrase):
+        if refers_back and part.startswith("其") and heads:
+            continue
+        words = [w for w in cut(tk, part) if _keep(w)]  # type: ignore[arg-type]
+        if words:
+            heads.append(words[-1])
     return heads
 
 
