@@ -268,3 +268,22 @@ def test_an_answer_to_a_question_about_secrecy_speaks_about_secrecy() -> None:
     b = engine.analyse(record)
     assert not any(sig.about for p, sig in zip(b.passages, b.signals) if "凌晨2时" in p.text)
     assert "unclear_matter" not in engine.suggest(qa).flags
+
+
+def test_a_document_that_states_its_content_is_no_state_secret_is_not_overruled() -> None:
+    """The originator's own statement (上述成果…不属于国家秘密) keeps a state secret from being suggested:
+    the entries go to the reviewer instead; a question or a marked document states nothing."""
+    engine = load_engine()
+    body = ("南川市测绘院\n关于提供城北片区1:1000地形图数据的函\n市规划设计院：\n"
+            "　　现向你院提供城北片区1:1000全要素数字线划图（含等高线、高程注记点）48幅，用于片区详细规划编制。\n"
+            "　　{note}\n南川市测绘院\n2026年3月2日\n")
+    plain = engine.suggest(body.format(note="数据仅用于本项目，不得转作他用。"))
+    assert plain.level == "秘密"  # the contour lines of a large-scale map (sm-34)
+    declared = engine.suggest(body.format(
+        note="上述成果连续覆盖面积9.6平方千米，位于军事禁区以外，不属于国家秘密，使用单位应妥善保管。"))
+    assert declared.level == "非密" and declared.marking == ""
+    assert {"declared_not_secret", "higher_level_candidate", "needs_review"} <= set(declared.flags)
+    asked = engine.suggest(body.format(note="上述成果是否属于国家秘密？请你院核实后答复。"))
+    assert asked.level == "秘密" and "declared_not_secret" not in asked.flags
+    marked = engine.suggest("秘密★10年\n" + body.format(note="上述成果不属于国家秘密。"))
+    assert "declared_not_secret" not in marked.flags

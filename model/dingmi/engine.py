@@ -148,6 +148,11 @@ class Engine:
     def _decide(self, a: Analysis) -> Decision:
         found, set_aside = _matters(a.matches, [p.part for p in a.passages], a.signals, self.scorer)
         flags: list[str] = []
+        declared = a.ctx.doc_state.declared_not_secret and not a.source
+        if declared:  # the document's own determination: its state-secret matters go to the reviewer
+            set_aside = [*set_aside, *(m for m in found if is_secret(m.level))]
+            found = [m for m in found if not is_secret(m.level)]
+            flags.append("declared_not_secret")
         level = max((m.level for m in found), key=rank, default="非密")
         period = ""
         if found:
@@ -161,6 +166,8 @@ class Engine:
             decision.level, decision.period = a.source.level, a.source.period
             decision.source_level, decision.source_period = a.source.level, a.source.period
             flags.append("derived")
+        elif declared:
+            pass  # neither a 不明确事项 nor the document classifier overrules what the document states of itself
         elif (rank(level) < rank("秘密") and a.unclear and a.doc.meta < 3 and not a.ctx.doc_state.self_published
               and (a.doc.secret_words >= 2 or a.doc.asked_level)):
             decision.level = a.doc.asked_level or "秘密"  # 不明确事项: protect provisionally, report

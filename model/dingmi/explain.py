@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from dingmi.header import Header
+from dingmi.levels import is_secret
 
 #: Plain-Chinese meaning of each flag, for reports and pages.
 FLAG_TEXT = {
@@ -16,6 +17,7 @@ FLAG_TEXT = {
     "classifier_disagrees": "未匹配到条目，但文档分类器认为全文具有涉密特征，请审核是否属不明确事项",
     "weak_match": "条目与正文的对应较弱，系与文档分类器的涉密判断一致而提出，请重点审核依据",
     "higher_level_candidate": "另有更高密级的事项（单独的密点，或同一段落上支持度略低的条目）未据以提高密级，请审核",
+    "declared_not_secret": "文件自述其内容不属于国家秘密，未据条目定为国家秘密；条目列在待审事项中，请定密责任人核实",
     "marking_consistent": "文件已有标志与内容相符",
     "marking_under": "文件已有标志低于内容应有的密级",
     "marking_over": "文件已有标志高于内容应有的密级",
@@ -75,12 +77,18 @@ def rationale(s: Suggestion, d: Decision, ceiling: str | None) -> str:
     elif "classifier_disagrees" in s.flags:
         parts.append("未发现与已加载保密事项范围条目相符的涉密内容，但文档分类器认为全文具有涉密特征；建议定密责任人审核："
                      "如确含涉密内容而无对应条目，按不明确事项先行保护并报保密行政管理部门确定，否则不作国家秘密标志（非密）。")
+    elif "declared_not_secret" in s.flags:
+        parts.append("文件自述其内容不属于国家秘密，建议按其自述不作国家秘密标志（非密）。")
     else:
         parts.append("未发现与已加载保密事项范围条目相符的涉密内容，建议不作国家秘密标志（非密）；如有疑问请人工复核。")
+    declared = "declared_not_secret" in s.flags
     for m in d.set_aside[:2]:
-        where = "与上述事项指向同一段落，支持度略低" if any(f.best == m.best for f in d.found) else "在文中有单独的密点，但依据较弱"
+        where = ("在文中有对应内容，但文件自述不属于国家秘密" if declared and is_secret(m.level)
+                 else "与上述事项指向同一段落，支持度略低" if any(f.best == m.best for f in d.found)
+                 else "在文中有单独的密点，但依据较弱")
         parts.append(f"另有{m.profile.entry.cite()}“{m.profile.entry.text}”（{m.level}）{where}，"
-                     f"未据以提高密级；请定密责任人复核是否应定为{m.level}。")
+                     f"未据以提高密级；请定密责任人复核是否应定为{m.level}"
+                     + ("（核实该自述是否符合保密事项范围）。" if declared and is_secret(m.level) else "。"))
     if "exceeds_authority" in s.flags:
         parts.append(f"建议密级高于本单位定密权限（{ceiling}），应先行采取保密措施，并立即报请上级机关、单位确定。")
     if "marking_under" in s.flags:

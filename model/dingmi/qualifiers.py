@@ -272,6 +272,25 @@ class DocState:
         return bool(title.public_genre or title.public_edition or _NEWSPAPER.search(self.norm)
                     or _PUBLIC_ATTRIBUTE.search(self.norm) or any(_PUBLIC_NOTE.search(line.strip()) for line in lead))
 
+    @cached_property
+    def declared_not_secret(self) -> bool:
+        """The document states that its own content is not a state secret (上述成果…不属于国家秘密,
+        本文件不涉及国家秘密): the originator's determination, which a suggestion must not silently
+        overrule. A question, a condition or a rule quoted as an example is no statement; a marked
+        document never makes one."""
+        if self.header.marking_level:
+            return False
+        for m in _DECLARED.finditer(self.norm):
+            tail = self.norm[m.end() : m.end() + 40].split("。")[0]
+            if not _NOT_A_STATEMENT.search(m.group(0)) and not re.search(r"[？?吗]", tail):
+                return True
+        return False
+
+
+# the document's own matter (上述, 本次, 该成果…) said not to be a state secret
+_DECLARED = re.compile(r"(?:上述|本次|本批|本项|该|此|这些|所提供|所附|成果|数据|资料|文件|材料)[^。；;\n？?]{0,40}?"
+                       r"(?:不属于|不属於|不再属于|不涉及)国家秘密")
+_NOT_A_STATEMENT = re.compile(r"是否|如果|若|为由|误认为|以为|一律|凡")
 
 # 公告 and 通告 are published by their genre (GB/T 9704 文种): a title ending so announces to the public
 _PUBLIC_GENRE = re.compile(r"(?:公告|通告|公示|公报)$")  # genres that publish (党政机关公文处理工作条例 第八条)

@@ -153,7 +153,7 @@ class ReportBuilder:
                 self.over.append((index, path, existing, marking))
             if "unclear_matter" in flags:
                 self.unclear.append((index, path, level))
-            note = "、".join(f for f in flags if f in ("needs_review", "unclear_matter", "higher_level_candidate", "classifier_disagrees", "weak_match", "marking_under", "marking_over"))
+            note = "、".join(f for f in flags if f in ("needs_review", "unclear_matter", "higher_level_candidate", "declared_not_secret", "classifier_disagrees", "weak_match", "marking_under", "marking_over"))
         if self.kind == "declass" and row.get("declass_status"):
             status = str(row["declass_status"])
             self.by_status[status] += 1
