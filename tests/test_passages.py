@@ -27,6 +27,22 @@ def test_text_without_a_new_title_stays_in_its_document() -> None:
     assert _part_of(passages, "补充说明") == 0
 
 
+def test_a_document_after_a_form_without_a_closing_date_starts_at_its_number() -> None:
+    """A form ends without a 落款 date; the next document's 发文字号 line (after body text) starts a new part,
+    and its 发文机关 line above goes with it. A 版头 of several lines keeps its own number."""
+    form = "控制点成果交接单\n点名\t等级\tX\tY\nBS15\t二等\t2866215.779\t38503911.548\n经办人：郝建军\n"
+    passages = split_passages(normalize(form + "\n" + SECOND))
+    assert _part_of(passages, "bs15") == 0  # normalised: lower case
+    assert _part_of(passages, "安澜市教育局") == 1 and _part_of(passages, "公开遴选") == 1
+    head = "000123\n机密★10年\n特急\n东滨省教育考试院文件\n东考院〔2026〕12号\n关于命题工作的通知\n各单位：\n第15题答案为B。\n"
+    assert {p.part for p in split_passages(normalize(head))} == {0}
+
+
+def test_a_title_with_a_bracketed_issue_note_starts_a_document_after_a_date() -> None:
+    text = FIRST.replace("东滨省教育考试院办公室　　2026年4月22日印发", "2026年4月22日") + "统计简报（2026年第3期）\n全市经济运行平稳。\n"
+    assert _part_of(split_passages(normalize(text)), "经济运行") == 1
+
+
 def test_imprint_line_is_formal_and_never_discloses() -> None:
     line = normalize("东滨省教育考试院办公室　　2026年4月22日印发")
     assert is_formal(line)

@@ -7,13 +7,14 @@ passage is about without being part of it: the document title, the chain of head
 
 A *section* is the part under one top-level heading or attachment; qualifiers such as “已公布” apply
 within their section. A *part* is one document of several pasted together: a new part starts after
-a 落款 date line or the 版记's 印发 line when a new title or 发文字号 follows.
+a 落款 date line or the 版记's 印发 line when a new title or 发文字号 follows, or at a 发文字号 line
+after body text (a form or table without a 落款 can be followed by a document too).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 _HEADING = (
     (0, re.compile(r"^附件\s*[\d一二三四五六七八九十]*\s*$|^附件\s*[\d一二三四五六七八九十]+\s*\S{0,40}$|^第[一二三四五六七八九十百\d]+(?:部分|章)")),
@@ -31,7 +32,13 @@ DATE_LINE = re.compile(rf"^\s*{DATE}\s*(?:印发)?\s*$")  # a 落款 成文日�
 # the 版记's last line, 印发机关 and 印发日期 (GB/T 9704): the document ends here
 IMPRINT_LINE = re.compile(rf"^[^\s。，,；;：:]{{2}}[^。，,；;：:]{{0,40}}?{DATE}\s*印发\s*$")
 _CLOSING = re.compile(r"^(?:附件|抄送|印发|主题词|[（(]联系人|联系人|[（(]此件|此页无正文)")
-_NEW_DOC = re.compile(r"〔\s*\d{4}\s*〕|^关于|(?:通知|通报|公告|报告|请示|函|纪要|简报)$")
+# a title: 关于…, or a line ending in a 文种 (党政机关公文处理工作条例 第八条: 决议 决定 命令 公报 公告 通告 意见 通知
+# 通报 报告 请示 批复 议案 函 纪要) or in the name of a common document kind (方案, 总结, 简报…)
+_NEW_DOC = re.compile(r"〔\s*\d{4}\s*〕|^关于|(?:决议|决定|命令|公报|公告|通告|意见|通知|通报|报告|请示|批复|议案|函|纪要"
+                      r"|简报|方案|办法|规定|细则|总结|要点|计划|须知)(?:[（(][^）)]{1,20}[）)])?$")
+# a 发文字号 on a line of its own (with 签发人): printed only in a 版头, so after body text it starts a new document
+_NUMBER_LINE = re.compile(r"^[^\s。，,；;：:]{0,20}〔\s*\d{4}\s*〕\s*第?\s*\d+\s*号(?:\s+签发人.*)?$")
+_ORGAN_LINE = re.compile(r"^[^\s。，,；;：:“”]{2,30}$")  # the 发文机关标志 above it: a name, no sentence
 _MAX_PASSAGE = 400  # longer sentences are cut into windows so one passage never spans a page
 
 
@@ -58,18 +65,23 @@ def split_passages(norm: str) -> list[Passage]:
     section = part = preamble = 0
     pos = 0
     after_date = 0
+    has_body = False  # the current document has a sentence of body text (a 版头 has none)
+    single = False  # the last non-blank line is one passage of its own
     for line in norm.split("\n"):
         line_start, pos = pos, pos + len(line) + 1
         body = line.strip()
         if not body:
             lead = table_head = None
             continue
-        if after_date and _NEW_DOC.search(body):
+        if (after_date and _NEW_DOC.search(body)) or (has_body and _NUMBER_LINE.match(body)):
             part += 1
             section += 1
             preamble = section
             stack, lead, table_head = [], None, None
             after_date = 0
+            has_body = False
+            if single and _ORGAN_LINE.match(out[-1].text):  # the 发文机关 line above the number belongs to it
+                out[-1] = replace(out[-1], scope=(), section=section, part=part, preamble=preamble)
         elif DATE_LINE.match(body) or IMPRINT_LINE.match(body):
             after_date = 3  # a 落款 date or the 版记: a new document may start within the next lines (organ, number, title)
         elif after_date:
@@ -92,6 +104,10 @@ def split_passages(norm: str) -> list[Passage]:
         if level is not None and first < len(out):
             stack.append((level, first))
         last = out[-1] if len(out) > first else None
+        single = len(out) - first == 1 and last is not None and last.text == body
+        # a 版头 is a few short lines: a sentence, a table row or more lines than it has is body text
+        has_body = has_body or is_row or sum(1 for p in out if p.part == part) > 6 or any(
+            p.text.endswith(("。", "；", "！", "？")) for p in out[first:])
         if is_row and table_head is None:
             table_head = first
         elif last is not None and not is_row and _LEAD_IN.search(last.text):
