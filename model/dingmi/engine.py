@@ -34,7 +34,7 @@ MATCH_THRESHOLD = 0.3    # an entry at or above this is a matter found (best mac
 LEARNED_FROM = 0.02      # the learned scorer runs only where some entry is at least this close
 STRONG_OTHER = 0.6       # a higher-level matter beside the best one counts only from this score
 CLOSE = 0.75             # …and from this share of the best one's score; a rival on its passage this close is named
-REVIEW_BELOW = 0.6       # confidence below this asks for review
+REVIEW_BELOW = 2 / 3     # a suggestion wrong one time in three or more (calibrated) asks for review
 RESTATES = 0.7           # a passage with this share of an entry's terms and no concrete content restates it
 LOWERING_ROUNDS = 4      # how often lowering advice is re-checked and widened
 
@@ -200,7 +200,7 @@ class Engine:
         level = d.level
         period = d.period if "derived" in flags else default_period(level, d.period)
         confidence = self._confidence(d)
-        if confidence < REVIEW_BELOW or {"unclear_matter", "higher_level_candidate", "classifier_disagrees", "weak_match"} & set(flags):
+        if confidence < REVIEW_BELOW or {"unclear_matter", "higher_level_candidate", "classifier_disagrees", "weak_match", "declared_not_secret"} & set(flags):
             flags.append("needs_review")
         existing = a.header.existing()
         if existing:
