@@ -277,7 +277,12 @@ class Matcher:
         score = min(1.0, 1.6 * best_s) * penalty * specificity * about
         g *= penalty
         cut = EVIDENCE_SHARE * best_s
-        evidence = sorted((passages[i] for i, s in scored.items() if s >= cut and s > 0), key=lambda x: x.start)
+        # besides the best passage, a 密点 carries concrete content of its own: a heading, a duty or a
+        # sentence that names the matter in a section about it is not one (a 内部 matter is named, not detailed)
+        signals = ctx.signals
+        evidence = sorted((passages[i] for i, s in scored.items()
+                           if s >= cut and s > 0 and (i == best_i or floor or signals[i].concrete >= SECTION_CONCRETE)),
+                          key=lambda x: x.start)
         keys = [term.key for term in sorted(t.matched, key=lambda term: -term.weight)]
         return EntryMatch(
             p, score, t.part_cov.get(passages[best_i].part, coverage), best_w, t.title_w / total, g, keys, reasons,
