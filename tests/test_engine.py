@@ -159,15 +159,11 @@ def test_a_document_takes_the_longest_period_of_its_matters() -> None:
     assert longest_period(["", ""]) == ""
 
 
-def test_evidence_is_the_passages_with_concrete_content_not_the_duties_around_them(engine: Engine) -> None:
-    """In a section about the exam papers, the answers are 密点; a heading or a duty sentence beside them
-    (值班、审批) names the matter without disclosing it."""
-    text = ("某省教育考试院\n关于2026年学业水平考试试卷交接工作的通知\n各市考试机构：\n"
-            "一、试卷和参考答案交接\n数学科选择题参考答案依次为B、D、A、C、C、A、D、B，第15题给3分。\n"
-            "交接期间各单位实行24小时值班制度，值班人员须保持通信畅通。\n"
-            "某省教育考试院\n2026年5月20日\n")
+def test_evidence_is_the_passages_with_concrete_content_not_the_lines_around_them(engine: Engine) -> None:
+    """Beside the passage that details the papers, the addressee and the signing organ name nothing."""
+    text = ("关于2026年中考试卷印制交接工作的通知\n各县（区）教育局：\n"
+            "语文、数学、英语等科目正式卷和备用卷已完成终审，参考答案和评分标准同步定稿，定于6月5日交保密印刷厂印制。\n"
+            "×市教育局\n2026年5月28日\n")
     s = engine.suggest(text)
-    assert s.level == "机密"
-    texts = [e.text for e in s.evidence]
-    assert any("参考答案依次为" in t for t in texts)
-    assert not any("值班" in t or t.startswith("一、") for t in texts)
+    assert s.level in ("绝密", "机密", "秘密")
+    assert [e.text for e in s.evidence] == [text.splitlines()[2]]
