@@ -131,3 +131,15 @@ def test_head_nouns_come_from_the_entry_grammar(tmp_path: Path) -> None:
     assert heads["t-03"] == {"命题"}
     assert heads["t-04"] == {"个人隐私"}
     assert heads["t-05"] == frozenset() and heads["t-06"] == frozenset()
+
+
+def test_a_work_secret_is_not_credited_in_a_duty_sentence_that_names_it(tmp_path: Path) -> None:
+    """A 内部 entry counts where a passage states the deliberation itself, not where a duty (不得透露…)
+    names it."""
+    org = _write(tmp_path / "org.jsonl", [_entry(id="w-01", level="内部", text="行政执法案件集体讨论记录和初步处理意见")])
+    engine = load_engine([org])
+    head = "某市市场监管局\n关于近期执法工作的通知\n各科室：\n"
+    duty = engine.suggest(head + "行政执法集体讨论记录和初步处理意见不得对外透露，不得擅自复制。\n某市市场监管局\n2026年3月2日\n")
+    stated = engine.suggest(head + "3月1日行政执法集体讨论记录：初步处理意见为对甲公司罚款12万元，对乙公司不予处罚。\n某市市场监管局\n2026年3月2日\n")
+    assert stated.level == "内部" and stated.entries[0].id == "w-01"
+    assert duty.level == "非密"

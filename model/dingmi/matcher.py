@@ -22,7 +22,7 @@ from functools import cached_property
 
 import ahocorasick
 
-from dingmi.disclose import PassageSignals
+from dingmi.disclose import PassageSignals, is_formal
 from dingmi.header import Header
 from dingmi.passages import Passage
 from dingmi.profiles import EntryProfile
@@ -101,6 +101,15 @@ class DocContext:
     by_section: dict[int, list[int]]  # section → its non-heading passages
     states: dict[int, SectionState] = field(default_factory=dict)  # section → its qualifier signals (lazy)
     gates: dict[tuple[int, int, bool], tuple[float, list[str]]] = field(default_factory=dict)  # (section, qualifier id, 已公布) → gate
+
+    @cached_property
+    def no_floor(self) -> list[bool]:
+        """Passages a 内部 matter is never credited in for being named: the title and the 版头/落款 elements,
+        headings, duties (不得透露…), mentions (现将…如下) and passages about secrecy state no deliberation,
+        draft or list."""
+        t = self.title_span
+        return [p.heading or s.requirement or s.mention or s.about or is_formal(p.text)
+                or (t is not None and t[0] <= p.start and p.end <= t[1]) for p, s in zip(self.passages, self.signals)]
 
     @cached_property
     def concrete_in(self) -> dict[int, list[int]]:
@@ -263,7 +272,7 @@ class Matcher:
             in_sec = share if share > local else local  # max(local, share)
             subject = (0.45 * local + 0.25 * in_sec + 0.3 * part_cov) * (1.0 if head else 0.45)
             d = disclose[i]
-            s = subject * (floor if floor > d else d) * gate_value
+            s = subject * (floor if floor > d and not ctx.no_floor[i] else d) * gate_value
             scored[i] = s
             pairs.append(PassagePair(i, local, head, in_passage, in_sec if in_sec < 1.0 else 1.0, gate_value, s))
             if s > best_s:
