@@ -80,7 +80,7 @@ def _murmur3_uint64(keys: np.ndarray, seed: int) -> np.ndarray:
 def words_and_spaces(words: Iterable[str], text: str) -> list[str]:
     """The tokens spaCy's ``get_words_and_spaces`` makes of ``words`` over ``text`` (their texts only)."""
     words = list(words)
-    if "".join(words) == text and all(w.isspace() or w == w.strip() for w in words):
+    if "".join(words) == text and not any(w != w.strip() for w in words if not w.isspace()):
         return _tiled(words)
     return _walked(words, text)
 
@@ -107,24 +107,26 @@ def _tiled(words: list[str]) -> list[str]:
     """``words_and_spaces`` where the words tile the text (a segmenter's cut): each run of white space
     between two words is a token, less the one space that trails the word before it."""
     tokens: list[str] = []
-    gap: list[str] = []
+    append = tokens.append
+    gap = ""  # white space since the last word
     after_word = False
     for w in words:
         if w.isspace():
-            gap.append(w)
+            gap += w
             continue
-        space = "".join(gap)
-        if after_word and space.startswith(" "):
-            space = space[1:]
-        if space:
-            tokens.append(space)
-        tokens.append(w)
-        gap, after_word = [], True
-    space = "".join(gap)
-    if after_word and space.startswith(" "):
-        space = space[1:]
-    if space:
-        tokens.append(space)
+        if gap:
+            if after_word and gap[0] == " ":
+                gap = gap[1:]
+            if gap:
+                append(gap)
+            gap = ""
+        append(w)
+        after_word = True
+    if gap:
+        if after_word and gap[0] == " ":
+            gap = gap[1:]
+        if gap:
+            append(gap)
     return tokens
 
 
@@ -160,11 +162,8 @@ class BowTextcat:
         if self._tk is None:
             self._tk = make_tokenizer(self.words)
         tokens = words_and_spaces([w for w in self._tk.cut(text) if w], text)
-        ids: dict[str, int] = {}
-        for t in tokens:
-            if t not in ids:
-                ids[t] = self.orth(t)
-        unigrams = np.array([ids[t] for t in tokens], dtype=np.uint64)
+        ids = {t: self.orth(t) for t in dict.fromkeys(tokens)}
+        unigrams = np.fromiter(map(ids.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
         return np.concatenate([unigrams, _pair_hash64(unigrams[:-1], unigrams[1:])])
 
     def scores(self, text: str) -> np.ndarray:
