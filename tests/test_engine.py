@@ -167,3 +167,11 @@ def test_evidence_is_the_passages_with_concrete_content_not_the_lines_around_the
     s = engine.suggest(text)
     assert s.level in ("绝密", "机密", "秘密")
     assert [e.text for e in s.evidence] == [text.splitlines()[2]]
+
+
+def test_a_level_only_suggestion_skips_the_lowering_recheck(engine: Engine) -> None:
+    """``lowering=False`` (a declassification review's reading under an earlier catalog) gives the same
+    level, marking and evidence, without lowering advice."""
+    full, plain = engine.suggest(EXAM_BEFORE), engine.suggest(EXAM_BEFORE, lowering=False)
+    assert full.lowering and plain.lowering == []
+    assert (plain.level, plain.marking, plain.evidence) == (full.level, full.marking, full.evidence)

@@ -86,12 +86,14 @@ class Engine:
         self.model_version = model_version or f"rules-{__version__}"
 
     # ------------------------------------------------------------------ public
-    def suggest(self, text: str, *, authority: str | None = None, title: str = "") -> Suggestion:
-        """Suggest level, period, marking, basis, evidence and lowering for one document."""
+    def suggest(self, text: str, *, authority: str | None = None, title: str = "", lowering: bool = True) -> Suggestion:
+        """Suggest level, period, marking, basis, evidence and lowering for one document
+        (``lowering=False``: no lowering advice, so no re-check — for callers that read the level only)."""
         ceiling = authority_ceiling(authority)
         a, decision = self._run(text, title)
         suggestion = self._explain(text, a, decision, ceiling, authority)
-        suggestion.lowering = self._lowering(text, title, decision, suggestion.evidence)
+        if lowering:
+            suggestion.lowering = self._lowering(text, title, decision, suggestion.evidence)
         return suggestion
 
     # ------------------------------------------------------------------ steps

@@ -122,7 +122,7 @@ def process(source: Source, config: WorkerConfig, engine: Engine, previous: Engi
             **suggestion,
         }
         if previous is not None:
-            old = previous.suggest(text, authority=config.authority).to_dict()
+            old = previous.suggest(text, authority=config.authority, lowering=False).to_dict()  # level and entries only
             row["previous"] = {
                 "catalog_version": old["catalog_version"],
                 "level": old["level"],
