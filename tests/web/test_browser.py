@@ -129,7 +129,7 @@ def _flow(pages: Pages, base: str, wa: Any) -> None:
     assert drafter.evaluate("document.getElementById('result').getBoundingClientRect().top") < 100  # scrolled to it
     assert drafter.locator("#suggested-level").inner_text() == "机密"
     first = drafter.locator("mark#ev-1 a")
-    assert "试卷" in first.inner_text() and first.get_attribute("href") == "#entry-edu-06"
+    assert "参考答案" in first.inner_text() and first.get_attribute("href") == "#entry-edu-06"
     assert drafter.locator("#entry-edu-06").count() == 1
     assert drafter.locator(".lowering").count() >= 1
     pages.shot(drafter, "02-check-result")
