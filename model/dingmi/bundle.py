@@ -257,7 +257,7 @@ def ensure_default_bundle(path: Path) -> bool:
         if _usable(path):
             return True
         why = "首次使用" if not (path / META).exists() else "默认模型包与当前版本不兼容"
-        print(f"{why}：正在用 corpus/ 训练默认模型包（2核约1分钟，内存约500MB），保存到 {path} …",
+        print(f"{why}：正在用 corpus/ 训练默认模型包（2核约1分钟，内存约700MB），保存到 {path} …",
               file=sys.stderr, flush=True)
         t0 = time.monotonic()
         done = subprocess.run([sys.executable, "-P", "-m", "dingmi_training", "train", "--out", str(path)],
