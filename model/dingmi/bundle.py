@@ -60,6 +60,22 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+# what ``dingmi-train train`` reads from corpus/: a default bundle built from other contents is rebuilt
+CORPUS_INPUTS = ("labeled/*.jsonl", "scorer_only/*.jsonl", "catalogs/*.jsonl", "training_catalogs/*.jsonl",
+                 "lexicon.toml", "entries/*.toml")
+
+
+def corpus_digest(root: Path) -> str:
+    """sha256 over the training inputs of a corpus folder (relative names and contents); "" without one."""
+    if not root.is_dir():
+        return ""
+    h = hashlib.sha256()
+    for pattern in CORPUS_INPUTS:
+        for f in sorted(root.glob(pattern)):
+            h.update(f"{f.relative_to(root).as_posix()}\0{sha256_file(f)}\n".encode())
+    return h.hexdigest()
+
+
 def _files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.name != META)
 
@@ -244,7 +260,7 @@ def ensure_default_bundle(path: Path) -> bool:
     keeps concurrent first uses from building twice. A failed build raises BundleError (DM309):
     the caller reports it, it never falls back to the rules quietly.
     """
-    if _usable(path):
+    if _usable(path) and not _outdated(path):
         return True
     import fcntl
     import subprocess
@@ -254,9 +270,11 @@ def ensure_default_bundle(path: Path) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with open(path.parent / ".build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if _usable(path):
+        usable = _usable(path)
+        if usable and not _outdated(path):
             return True
-        why = "首次使用" if not (path / META).exists() else "默认模型包与当前版本不兼容"
+        why = ("首次使用" if not (path / META).exists() else "训练数据（corpus/）已更新" if usable
+               else "默认模型包与当前版本不兼容")
         print(f"{why}：正在用 corpus/ 训练默认模型包（2核约1分钟，内存约700MB），保存到 {path} …",
               file=sys.stderr, flush=True)
         t0 = time.monotonic()
@@ -268,6 +286,15 @@ def ensure_default_bundle(path: Path) -> bool:
                               code="DM309")
         print(f"默认模型包已就绪（用时{time.monotonic() - t0:.0f}秒），以后直接加载：{path}", file=sys.stderr, flush=True)
         return True
+
+
+def _outdated(path: Path) -> bool:
+    """True when the bundle records the corpus it was built from and the corpus has changed since (a
+    bundle trained from other rows, or with extra catalogs, records none and is kept)."""
+    from dingmi.catalog import corpus_dir
+
+    built = json.loads((path / META).read_text(encoding="utf-8")).get("training_data", {}).get("corpus", "")
+    return bool(built) and built != corpus_digest(corpus_dir())
 
 
 def _usable(path: Path) -> bool:

@@ -110,6 +110,27 @@ def test_incompatible_default_bundle_is_rebuilt(tiny_bundle: Path, tmp_path: Pat
     assert verify(b)["versions"]["spacy"] != "2.0.0"
 
 
+def test_default_bundle_is_rebuilt_when_its_corpus_changes(tiny_bundle: Path, tmp_path: Path, tiny_corpus: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A default bundle records the corpus it was trained from; new training documents rebuild it on the
+    next use, the same corpus keeps it, and a bundle that records no corpus is never rebuilt for one."""
+    from dingmi.bundle import corpus_digest, ensure_default_bundle
+
+    monkeypatch.setenv("DINGMI_CORPUS_DIR", str(tiny_corpus))
+    b = _copy(tiny_bundle, tmp_path)
+    assert verify(b)["training_data"]["corpus"] == ""  # trained from rows, not a corpus folder
+    (tiny_corpus / "labeled" / "more.jsonl").write_text((tiny_corpus / "labeled" / "tiny.jsonl").read_text(
+        encoding="utf-8").splitlines()[0].replace('"id": "', '"id": "more-') + "\n", encoding="utf-8")
+    assert ensure_default_bundle(b) and verify(b)["created_at"] == verify(tiny_bundle)["created_at"]
+    _edit_meta(b, lambda m: m["training_data"].update({"corpus": corpus_digest(tiny_corpus)}))
+    assert ensure_default_bundle(b) and verify(b)["created_at"] == verify(tiny_bundle)["created_at"]  # unchanged
+    (tiny_corpus / "labeled" / "more.jsonl").unlink()  # the corpus changed since the build
+    assert ensure_default_bundle(b)
+    rebuilt = verify(b)
+    assert rebuilt["training_data"]["corpus"] == corpus_digest(tiny_corpus) != ""
+    assert rebuilt["created_at"] != verify(tiny_bundle)["created_at"] or rebuilt["files"] != verify(tiny_bundle)["files"]
+
+
 def test_learned_layer_never_vetoes_an_entry_it_has_no_examples_of(tiny_bundle: Path, tmp_path: Path) -> None:
     from test_catalog import RAIL_DOC, _entry, _write
 

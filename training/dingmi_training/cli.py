@@ -42,7 +42,8 @@ def train(
     name: Annotated[str, typer.Option("--name", help="模型名称（写入 meta.json 和 model_version）")] = "dingmi",
 ) -> None:
     """用 corpus/labeled（及只训练条目评分的 corpus/scorer_only）训练模型包（固定随机种子，可复现）。"""
-    from dingmi.bundle import default_bundle_dir
+    from dingmi.bundle import corpus_digest, default_bundle_dir
+    from dingmi.catalog import corpus_dir
     from dingmi_training.data import load_examples, scorer_only_dir
     from dingmi_training.decisions import learned_terms
     from dingmi_training.train import train as run
@@ -59,7 +60,9 @@ def train(
         def step(desc: str, i: int, n: int) -> None:
             bar.update(task, description=desc, completed=i, total=n)
 
-        meta = run(rows, target, catalog or [], name, step, learned_terms(rows), scorer_only=extra)
+        # the corpus is recorded only when it is all the bundle learned from (no extra catalogs)
+        digest = "" if catalog else corpus_digest(corpus_dir())
+        meta = run(rows, target, catalog or [], name, step, learned_terms(rows), scorer_only=extra, corpus=digest)
     cv = meta["metrics"]["cross_validation"]
     typer.echo(f"模型包已写入 {target}（{len(rows) + len(extra)}个样本；留一领域交叉验证密级准确率 {cv['lodo_level_accuracy']:.3f}）")
 

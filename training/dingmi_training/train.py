@@ -253,9 +253,12 @@ def save(scorer: LearnedScorer, out: Path, meta: dict[str, Any]) -> dict[str, An
 
 def train(rows: list[dict[str, Any]], out: Path, catalog_paths: Sequence[Path] = (), name: str = "dingmi",
           progress: Progress = _quiet, learned_terms: dict[str, list[str]] | None = None,
-          catalog: Catalog | None = None, scorer_only: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+          catalog: Catalog | None = None, scorer_only: list[dict[str, Any]] | None = None,
+          corpus: str = "") -> dict[str, Any]:
     """Train and save a bundle; returns its meta. ``scorer_only`` rows teach the entry scorer, the
-    calibrator and the veto/add choice, but not the 内部 document classifier."""
+    calibrator and the veto/add choice, but not the 内部 document classifier. ``corpus``: the digest of
+    the corpus folder the rows come from (``dingmi.bundle.corpus_digest``), so a default bundle built
+    from it is rebuilt when it changes."""
     catalog = catalog or load_default(catalog_paths)
     extra = scorer_only or []
     scorer, cv = build([*rows, *extra], catalog, progress, learned_terms, textcat_rows=rows if extra else None)
@@ -264,7 +267,7 @@ def train(rows: list[dict[str, Any]], out: Path, catalog_paths: Sequence[Path] =
         "name": name,
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "catalog": {"version": catalog.version, "sha256": catalog.sha256, "entries": len(catalog)},
-        "training_data": {"examples": len(rows), "sha256": dataset_sha256(rows)},
+        "training_data": {"examples": len(rows), "sha256": dataset_sha256(rows), "corpus": corpus},
         "metrics": {"cross_validation": cv},
         "seed": SEED,
     }
