@@ -287,3 +287,21 @@ def test_a_document_that_states_its_content_is_no_state_secret_is_not_overruled(
     assert asked.level == "秘密" and "declared_not_secret" not in asked.flags
     marked = engine.suggest("秘密★10年\n" + body.format(note="上述成果不属于国家秘密。"))
     assert "declared_not_secret" not in marked.flags
+
+
+def test_a_document_that_invites_the_press_is_a_public_notice() -> None:
+    """A drill the press is invited to report (anywhere in the document) is public: its time and place are
+    no 应急预案 detail; a note that the press is not to be received says nothing of the kind."""
+    engine = load_engine()
+    body = ("某市应急管理局\n关于开展2026年危险化学品泄漏事故应急演练的通知\n各有关单位：\n"
+            "一、演练时间和地点\n2026年9月16日14时30分，在市化工园区东区液氯储罐区。\n"
+            "二、有关要求\n{note}\n某市应急管理局\n2026年8月20日\n")
+    invited = _section(body.format(note="演练将邀请新闻媒体进行现场报道。"))
+    refused = _section(body.format(note="演练期间不邀请媒体采访，不对外发布信息。"))
+    assert invited.press and invited.public_notice
+    assert not refused.press
+    a = engine.analyse(body.format(note="演练将邀请新闻媒体进行现场报道。"))
+    where = next(p.section for p in a.passages if "液氯储罐区" in p.text)  # 一、: the invitation is under 二、
+    assert "媒体" not in a.ctx.sections[where]
+    sec = SectionState(a.ctx.sections[where], a.header, a.ctx.doc_state)
+    assert sec.press and sec.public_notice

@@ -257,7 +257,14 @@ class DocState:
 
     @cached_property
     def public_notice(self) -> bool:
-        return bool(_PUBLIC_NOTICE.search(self.norm) or _title_reads(self.header.title).public_notice or self.self_published)
+        return bool(_PUBLIC_NOTICE.search(self.norm) or _title_reads(self.header.title).public_notice or self.self_published
+                    or self.press)
+
+    @cached_property
+    def press(self) -> bool:
+        """The document invites the press to its event or streams it live: what it describes is meant to be
+        reported (a drill, a competition, a ceremony), wherever in the document it says so."""
+        return bool(_PRESS.search(self.norm))
 
     @cached_property
     def self_published(self) -> bool:
@@ -301,6 +308,7 @@ _PUBLIC_EDITION = re.compile(r"公开版|公开稿|公开题库")
 _PUBLIC_NOTE = re.compile(r"[(（](?![^)）]*(?:不|未|非|禁止)[^)）]{0,3}(?:公开|发布))[^)）]{0,30}(?:公开|发布)[^)）]{0,30}[)）]$")
 _PUBLIC_ATTRIBUTE = re.compile(r"[(（]\s*此件(?:主动)?公开(?:发布)?\s*[)）]")
 _PUBLIC_NOTICE = re.compile(r"特此公告|特此通告|考生须知|报名(?:公告|通知|简章)|招生简章|欢迎[^。]{0,10}(?:报名|参加)")
+_PRESS = re.compile(r"(?<![不未])邀请[^。；，,]{0,6}(?:新闻)?媒体[^。；]{0,10}(?:报道|采访|直播)|(?:网络|全程|现场|图文|视频)直播")
 
 
 @dataclass(frozen=True)
@@ -581,6 +589,10 @@ class SectionState(DocState):
     @cached_property
     def military_neg(self) -> bool:
         return DocState.military_neg.func(self) or self.doc.military_neg  # type: ignore[attr-defined]
+
+    @cached_property
+    def press(self) -> bool:
+        return DocState.press.func(self) or self.doc.press  # type: ignore[attr-defined]
 
     @cached_property
     def _timing(self) -> tuple[bool, bool]:
