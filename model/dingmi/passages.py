@@ -66,6 +66,7 @@ def split_passages(norm: str) -> list[Passage]:
     pos = 0
     after_date = 0
     has_body = False  # the current document has a sentence of body text (a 版头 has none)
+    part_start = 0  # index of the current document's first passage (a document's passages are contiguous)
     single = False  # the last non-blank line is one passage of its own
     for line in norm.split("\n"):
         line_start, pos = pos, pos + len(line) + 1
@@ -80,8 +81,10 @@ def split_passages(norm: str) -> list[Passage]:
             stack, lead, table_head = [], None, None
             after_date = 0
             has_body = False
+            part_start = len(out)
             if single and _ORGAN_LINE.match(out[-1].text):  # the 发文机关 line above the number belongs to it
                 out[-1] = replace(out[-1], scope=(), section=section, part=part, preamble=preamble)
+                part_start -= 1
         elif DATE_LINE.match(body) or IMPRINT_LINE.match(body):
             after_date = 3  # a 落款 date or the 版记: a new document may start within the next lines (organ, number, title)
         elif after_date:
@@ -106,7 +109,7 @@ def split_passages(norm: str) -> list[Passage]:
         last = out[-1] if len(out) > first else None
         single = len(out) - first == 1 and last is not None and last.text == body
         # a 版头 is a few short lines: a sentence, a table row or more lines than it has is body text
-        has_body = has_body or is_row or sum(1 for p in out if p.part == part) > 6 or any(
+        has_body = has_body or is_row or len(out) - part_start > 6 or any(
             p.text.endswith(("。", "；", "！", "？")) for p in out[first:])
         if is_row and table_head is None:
             table_head = first
