@@ -260,7 +260,7 @@ def ensure_default_bundle(path: Path) -> bool:
     keeps concurrent first uses from building twice. A failed build raises BundleError (DM309):
     the caller reports it, it never falls back to the rules quietly.
     """
-    if _usable(path) and not _outdated(path):
+    if _current(_usable(path)):
         return True
     import fcntl
     import subprocess
@@ -270,10 +270,10 @@ def ensure_default_bundle(path: Path) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with open(path.parent / ".build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        usable = _usable(path)
-        if usable and not _outdated(path):
+        meta = _usable(path)
+        if _current(meta):
             return True
-        why = ("首次使用" if not (path / META).exists() else "训练数据（corpus/）已更新" if usable
+        why = ("首次使用" if not (path / META).exists() else "训练数据（corpus/）已更新" if meta is not None
                else "默认模型包与当前版本不兼容")
         print(f"{why}：正在用 corpus/ 训练默认模型包（2核约1分钟，内存约700MB），保存到 {path} …",
               file=sys.stderr, flush=True)
@@ -288,21 +288,22 @@ def ensure_default_bundle(path: Path) -> bool:
         return True
 
 
-def _outdated(path: Path) -> bool:
-    """True when the bundle records the corpus it was built from and the corpus has changed since (a
-    bundle trained from other rows, or with extra catalogs, records none and is kept)."""
+def _current(meta: dict[str, Any] | None) -> bool:
+    """A usable bundle (its meta) that is not out of date: it records no corpus (trained from other rows,
+    or with extra catalogs) or the corpus it was built from is unchanged."""
     from dingmi.catalog import corpus_dir
 
-    built = json.loads((path / META).read_text(encoding="utf-8")).get("training_data", {}).get("corpus", "")
-    return bool(built) and built != corpus_digest(corpus_dir())
+    if meta is None:
+        return False
+    built = meta.get("training_data", {}).get("corpus", "")
+    return not built or built == corpus_digest(corpus_dir())
 
 
-def _usable(path: Path) -> bool:
-    """True when ``path`` holds a bundle this version can load."""
+def _usable(path: Path) -> dict[str, Any] | None:
+    """The meta of the bundle at ``path`` when this version can load it, else None."""
     if not (path / META).is_file():
-        return False
+        return None
     try:
-        verify(path)
+        return verify(path)
     except BundleError:
-        return False
-    return True
+        return None
