@@ -37,6 +37,9 @@ CLOSE = 0.75             # …and from this share of the best one's score; a riv
 REVIEW_BELOW = 2 / 3     # a suggestion wrong one time in three or more (calibrated) asks for review
 RESTATES = 0.7           # a passage with this share of an entry's terms and no concrete content restates it
 LOWERING_ROUNDS = 4      # how often lowering advice is re-checked and widened
+# flags that put a person in charge whatever the confidence: a provisional, weak, withheld or self-declared basis
+_REVIEW_FLAGS = frozenset({"unclear_matter", "higher_level_candidate", "classifier_disagrees", "weak_match",
+                           "declared_not_secret"})
 
 
 @dataclass
@@ -202,7 +205,7 @@ class Engine:
         level = d.level
         period = d.period if "derived" in flags else default_period(level, d.period)
         confidence = self._confidence(d)
-        if confidence < REVIEW_BELOW or {"unclear_matter", "higher_level_candidate", "classifier_disagrees", "weak_match", "declared_not_secret"} & set(flags):
+        if confidence < REVIEW_BELOW or _REVIEW_FLAGS.intersection(flags):
             flags.append("needs_review")
         existing = a.header.existing()
         if existing:

@@ -133,8 +133,9 @@ def _head_words(tk: object, text: str) -> list[str]:
 
     ``…在启用之前的试题(包括副题)、参考答案和评分标准`` → 试题, 参考答案, 评分标准. Where that part is
     generic (``的有关情况``, ``的部分``), the matter is what the 的-phrase names: ``…命题工作及参与人员的有关情况``
-    → 命题, 人员 (split at 及/与 only: 、 and 和 also join modifiers, 全国、省级和地区级); ``…材料中涉及个人隐私的部分`` → 隐私 (what lies in the material). A part that begins with
-    其 refers back to the part before it (``命题工作及其人员``: the persons of that work) and adds no head.
+    → 命题, 人员 (split at 及/与 only: 、 and 和 also join modifiers, 全国、省级和地区级);
+    ``…材料中涉及个人隐私的部分`` → 个人隐私 (what lies in the material). A part that begins with 其 refers
+    back to the part before it (``命题工作及其人员``: the persons of that work) and adds no head.
     """
     heads = []
     for clause in re.split(r"[,，;；。]", re.sub(r"\(.*?\)|（.*?）", "", text)):
