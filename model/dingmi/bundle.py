@@ -3,7 +3,7 @@
 Layout::
 
     meta.json            versions, catalog id/version/sha256, training-data sha256, metrics, file sha256s
-    pair_model.joblib    scikit-learn pair scorer, TF-IDF vectorizer, calibrator, learned terms
+    pair_model.joblib    scikit-learn entry scorer, evidence (密点) model, calibrator, learned terms
     nlp/                 spaCy pipeline (jieba tokenizer with its user dictionary, textcat)
 
 A joblib file runs code when loaded: ``load_bundle`` refuses any file whose sha256 differs from
@@ -29,7 +29,7 @@ from dingmi.errors import BundleError
 
 META = "meta.json"
 FORMAT = 1
-CACHE_FORMAT = 1  # layout of the numbers cached per bundle (bump to invalidate)
+CACHE_FORMAT = 2  # layout of the numbers cached per bundle (bump to invalidate)
 KEEP_CACHED = 8  # bundles whose numbers the cache keeps (the most recently first loaded)
 
 __all__ = ["data_dir", "default_bundle_dir", "ensure_default_bundle", "load_bundle", "verify", "write_meta"]
@@ -82,9 +82,10 @@ def _files(root: Path) -> list[Path]:
 
 def write_meta(root: Path, meta: dict[str, Any]) -> dict[str, Any]:
     """Finish a bundle: record versions, features and the sha256 of every file, then write meta.json."""
-    from dingmi.learned import PAIR_FEATURES
+    from dingmi.learned import EVIDENCE_FEATURES
 
-    meta = {**meta, "format": FORMAT, "versions": library_versions(), "features": list(PAIR_FEATURES)}
+    # the evidence features begin with the entry scorer's: one list names both models' inputs
+    meta = {**meta, "format": FORMAT, "versions": library_versions(), "features": list(EVIDENCE_FEATURES)}
     meta["files"] = {p.relative_to(root).as_posix(): sha256_file(p) for p in _files(root)}
     (root / META).write_text(json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
     return meta
@@ -110,9 +111,9 @@ def verify(root: str | os.PathLike[str]) -> dict[str, Any]:
                 f"模型包由 {lib} {built.get(lib)} 训练，当前为 {running[lib]}，版本不兼容，拒绝加载；请重新训练（dingmi-train train）",
                 code="DM304",
             )
-    from dingmi.learned import PAIR_FEATURES
+    from dingmi.learned import EVIDENCE_FEATURES
 
-    if meta.get("features") != list(PAIR_FEATURES):
+    if meta.get("features") != list(EVIDENCE_FEATURES):
         raise BundleError(f"模型包 {root} 的特征与当前版本不一致，拒绝加载；请重新训练（dingmi-train train）", code="DM308")
     listed: dict[str, str] = meta.get("files", {})
     present = {p.relative_to(root).as_posix() for p in _files(root)}
@@ -147,11 +148,12 @@ def _cache_key(meta: dict[str, Any]) -> str:
     return hashlib.sha256(f"{CACHE_FORMAT}\n{files}".encode()).hexdigest()[:32]
 
 
-def _scorer(parts: dict[str, Any], pair_model: Any, nlp: Any, calibrator: Any) -> Any:
+def _scorer(parts: dict[str, Any], pair_model: Any, nlp: Any, calibrator: Any, evidence_model: Any) -> Any:
     from dingmi.learned import LearnedScorer
 
     return LearnedScorer(pair_model, nlp, calibrator, parts.get("learned_terms", {}), frozenset(parts["known_entries"]),
-                         parts.get("veto_below", 0.05), parts.get("add_from", 0.7))
+                         parts.get("veto_below", 0.05), parts.get("add_from", 0.7), evidence_model,
+                         parts.get("evidence_from", 0.5))
 
 
 def _load_cached(root: Path, key: str) -> Any:
@@ -164,8 +166,9 @@ def _load_cached(root: Path, key: str) -> Any:
     try:
         pair = PairModel.from_json(stored["pair_model"])
         calibrator = None if stored["calibrator"] is None else Calibrator.from_json(stored["calibrator"])
+        evidence = None if stored["evidence_model"] is None else PairModel.from_json(stored["evidence_model"])
         nlp = None if stored["textcat"] is None else _cached_textcat(root, key, stored["textcat"])
-        return _scorer(stored, pair, nlp, calibrator)
+        return _scorer(stored, pair, nlp, calibrator, evidence)
     except (KeyError, TypeError, ValueError):
         return None
 
@@ -226,9 +229,11 @@ def _load_and_cache(root: Path, key: str) -> Any:
     nlp = _load_spacy(root)
     pair = export_pair_model(parts["pair_model"])
     calibrator = export_calibrator(parts.get("calibrator"))
+    evidence = None if parts.get("evidence_model") is None else export_pair_model(parts["evidence_model"])
     textcat = None if nlp is None else export(nlp)
-    if pair is None or (calibrator is None) != (parts.get("calibrator") is None) or (textcat is None) != (nlp is None):
-        return _scorer(parts, parts["pair_model"], nlp, parts.get("calibrator"))  # an unusual bundle: as it is
+    if (pair is None or (calibrator is None) != (parts.get("calibrator") is None) or (textcat is None) != (nlp is None)
+            or (evidence is None) != (parts.get("evidence_model") is None)):  # an unusual bundle: as it is
+        return _scorer(parts, parts["pair_model"], nlp, parts.get("calibrator"), parts.get("evidence_model"))
     fast_nlp, info = None, None
     if textcat is not None:
         info, W, b = textcat
@@ -241,8 +246,9 @@ def _load_and_cache(root: Path, key: str) -> Any:
         "key": key, "pair_model": pair.to_json(), "calibrator": None if calibrator is None else calibrator.to_json(),
         "textcat": info, "learned_terms": parts.get("learned_terms", {}), "known_entries": sorted(parts["known_entries"]),
         "veto_below": parts.get("veto_below", 0.05), "add_from": parts.get("add_from", 0.7),
+        "evidence_model": None if evidence is None else evidence.to_json(), "evidence_from": parts.get("evidence_from", 0.5),
     })
-    return _scorer(parts, pair, fast_nlp, calibrator)
+    return _scorer(parts, pair, fast_nlp, calibrator, evidence)
 
 
 def default_bundle_dir() -> Path:

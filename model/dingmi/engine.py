@@ -104,7 +104,10 @@ class Engine:
         a = self.analyse(text, title)
         if self.scorer is not None and wants_learned(a.matches):
             self.scorer.rescore(a.matches, a.ctx)
-        return a, self._decide(a)
+        decision = self._decide(a)
+        if self.scorer is not None:
+            self.scorer.select_evidence(decision.found, a.ctx)
+        return a, decision
 
     def analyse(self, text: str, title: str = "") -> Analysis:
         """Clean, normalise, read the header, split into passages, scan and score every entry."""

@@ -5,20 +5,22 @@ Features describe how a passage relates to an entry (its terms in the passage an
 head noun, the qualifiers of the passage's section) and what the passage does (the concrete content
 it carries, whether it names a topic, states a requirement or speaks about secrecy) — never which
 entry or catalog it is, so a model trained on one catalog scores another catalog's entries too.
-It is trained on annotated 密点 (``passages`` in the training corpus).
+It is trained on annotated 密点 (``passages`` in the training corpus): the entry scorer learns which
+entries a document's passages disclose, the evidence model which passages of a matter found are its 密点.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from dingmi.disclose import PassageSignals
-from dingmi.matcher import DocContext, EntryMatch, PassagePair
+from dingmi.matcher import SECTION_CONCRETE, DocContext, EntryMatch, PassagePair
 
 _KINDS = ("answer", "score", "question", "formula", "coordinate", "measure", "scale", "time", "route", "code", "quote", "name", "figure")
 PAIR_FEATURES = [
@@ -51,30 +53,102 @@ class DocFeatures:
     asked_level: str
 
 
-def pair_vector(ctx: DocContext, m: EntryMatch, pair: PassagePair) -> list[float]:
-    """The feature vector of one (passage, entry) pair, in PAIR_FEATURES order."""
-    p = ctx.passages[pair.index]
-    sig: PassageSignals = ctx.signals[pair.index]
-    q = m.profile.qualifiers
-    level = m.profile.entry.level
-    digits = _digit_share(p.text)
-    # read in the best passage's own document: what is pasted after its 落款 never changes a feature
-    single = ctx.passages[-1].part == 0  # one document: all of it is its own
-    own = m.pairs if single else [x for x in m.pairs if ctx.passages[x.index].part == p.part]
-    n_matched = len(m.matched) if single else _matched_in_part(ctx, m, p.part)
+def pair_vector(ctx: DocContext, m: EntryMatch, pair: PassagePair, cache: dict[Any, Any] | None = None) -> list[float]:
+    """The feature vector of one (passage, entry) pair, in PAIR_FEATURES order (``cache``: the entry's
+    figures kept between calls, for callers that describe many pairs of one entry)."""
+    cache = {} if cache is None else cache
+    part = ctx.passages[pair.index].part
+    stats = cache.get(part)
+    if stats is None:
+        stats = cache[part] = _part_stats(ctx, m, part)
+    entry = cache.get("entry")
+    if entry is None:
+        entry = cache["entry"] = _entry_features(m)
+    scores, n_matched, max_disclose = stats
+    n_disclosing = len(scores) - bisect.bisect_left(scores, 0.5 * pair.score) if pair.score > 0 else 0
     return [
         pair.local, pair.in_passage, pair.in_section, float(pair.head), pair.score / pair.gate if pair.gate else 0.0, m.coverage, m.title,
         math.log1p(m.profile.total_weight), float(m.require_ok), float(m.excluded), math.log1p(n_matched),
-        sig.concrete, *(min(3, sig.content[k]) / 3 for k in _KINDS), digits, math.log1p(len(p.text)),
-        float(sig.mention), float(sig.requirement), float(sig.harm), float(sig.rule), float(sig.report),
-        float(sig.handling), float(p.heading), ctx.about_share.get(p.section, 0.0),
-        math.log1p(sum(1 for x in own if x.score >= 0.5 * pair.score > 0)),
-        max((ctx.disclose[x.index] for x in own if x.local > 0), default=0.0), m.window,
+        *passage_features(ctx, pair.index), math.log1p(n_disclosing), max_disclose, m.window, *entry,
+    ]
+
+
+def passage_features(ctx: DocContext, i: int) -> list[float]:
+    """What passage ``i`` does, whatever the entry (PAIR_FEATURES from ``concrete`` to ``about_share``);
+    computed once per passage and document."""
+    out = ctx.features.get(i)
+    if out is None:
+        p, sig = ctx.passages[i], ctx.signals[i]
+        out = ctx.features[i] = [
+            sig.concrete, *(min(3, sig.content[k]) / 3 for k in _KINDS), _digit_share(p.text), math.log1p(len(p.text)),
+            float(sig.mention), float(sig.requirement), float(sig.harm), float(sig.rule), float(sig.report),
+            float(sig.handling), float(p.heading), ctx.about_share.get(p.section, 0.0),
+        ]
+    return out
+
+
+def _entry_features(m: EntryMatch) -> list[float]:
+    """The entry's level and the kinds of qualifier it carries (PAIR_FEATURES from ``lvl_绝密`` on)."""
+    q = m.profile.qualifiers
+    level = m.profile.entry.level
+    return [
         float(level == "绝密"), float(level == "机密"), float(level == "秘密"), float(level == "内部"),
         float(q.before_use), float(q.after_use), float(q.unpublished or q.not_implemented), float(bool(q.harm)),
         float(bool(q.tiers)), float(bool(q.scales)), float(q.max_precision is not None),
         float(q.military_in or q.military_out), float(q.undecided),
     ]
+
+
+def _part_stats(ctx: DocContext, m: EntryMatch, part: int) -> tuple[list[float], int, float]:
+    """The entry's figures read in one document of the text (what is pasted after its 落款 never changes
+    a feature): its pairs' scores (sorted), its matched terms there, and the most disclosing passage naming it."""
+    single = ctx.passages[-1].part == 0  # one document: all of it is its own
+    own = m.pairs if single else [x for x in m.pairs if ctx.passages[x.index].part == part]
+    n_matched = len(m.matched) if single else _matched_in_part(ctx, m, part)
+    return sorted(x.score for x in own), n_matched, max((ctx.disclose[x.index] for x in own if x.local > 0), default=0.0)
+
+
+# the evidence model reads each passage beside the entry's other candidate passages
+EVIDENCE_FEATURES = [
+    *PAIR_FEATURES, "rel_score", "is_best", "disclose", "section_concrete", "best_section", "tabular",
+    "concrete_rank", "concrete_rel",
+]
+_TABULAR = re.compile(r"\t|\u3000|\s{2,}")  # cells of a table row or a column list, as pasted
+
+
+def evidence_rows(ctx: DocContext, m: EntryMatch) -> tuple[list[PassagePair], list[list[float]]]:
+    """The entry's candidate passages that could be 密点 (rule score above 0: not ruled out by the gate)
+    and their feature vectors (EVIDENCE_FEATURES order): the pair's own features, and how the passage
+    stands among the entry's candidates — its score and concrete content against theirs, its section."""
+    pairs = [x for x in m.pairs if x.score > 0]
+    if not pairs:
+        return [], []
+    top = max(x.score for x in pairs)
+    concrete = sorted(ctx.signals[x.index].concrete for x in m.pairs)
+    most, n = concrete[-1], len(concrete)
+    best_section = ctx.passages[m.best].section
+    cache: dict[Any, Any] = {}
+    shares: dict[int, float] = {}
+    rows = []
+    for x in pairs:
+        p, c = ctx.passages[x.index], ctx.signals[x.index].concrete
+        share = shares.get(p.section)
+        if share is None:
+            body = ctx.by_section.get(p.section, [])
+            share = shares[p.section] = (sum(ctx.signals[i].concrete >= SECTION_CONCRETE for i in body) / len(body)
+                                         if body else 0.0)
+        rows.append([
+            *pair_vector(ctx, m, x, cache), x.score / top, float(x.index == m.best), ctx.disclose[x.index], share,
+            float(p.section == best_section), float(_TABULAR.search(p.text) is not None),
+            (n - bisect.bisect_right(concrete, c)) / n, c / most if most else 0.0,
+        ])
+    return pairs, rows
+
+
+def chosen_evidence(probs: list[float], threshold: float) -> list[int]:
+    """Which candidates are 密点: those at or above the threshold, else the likeliest one."""
+    chosen = [k for k, pr in enumerate(probs) if pr >= threshold]
+    return chosen or ([max(range(len(probs)), key=probs.__getitem__)] if probs else [])
 
 
 def _matched_in_part(ctx: DocContext, m: EntryMatch, part: int) -> int:
@@ -103,7 +177,8 @@ class LearnedScorer:
     """Scores every candidate passage of every candidate entry; built by ``dingmi-train``."""
 
     def __init__(self, pair_model: Any, nlp: Any, calibrator: Any, learned_terms: dict[str, list[str]],
-                 known_entries: frozenset[str] = frozenset(), veto_below: float = 0.05, add_from: float = 0.7) -> None:
+                 known_entries: frozenset[str] = frozenset(), veto_below: float = 0.05, add_from: float = 0.7,
+                 evidence_model: Any = None, evidence_from: float = 0.5) -> None:
         self.pair_model = pair_model
         self.nlp = nlp
         self.calibrator = calibrator
@@ -111,6 +186,8 @@ class LearnedScorer:
         self.known_entries = known_entries  # entries with training examples
         self.veto_below = veto_below  # a rule finding of a known entry under this P is dropped
         self.add_from = add_from  # an entry at or above this P is a matter even if the rules missed it
+        self.evidence_model = evidence_model  # P(a candidate passage is a 密点 of a matter found); None: the rules choose
+        self.evidence_from = evidence_from  # the P from which a passage is listed (chosen on held-out domains)
 
     def doc_probs(self, text: str) -> tuple[float, float]:
         """P(the document carries a state secret), P(it is an internal matter), from the spaCy textcat."""
@@ -136,6 +213,24 @@ class LearnedScorer:
             m.vetoable = m.entry_id in self.known_entries
             m.score = 0.5 * (m.rule_score + m.prob)
         matches.sort(key=lambda m: (-m.score, m.entry_id))
+
+    def select_evidence(self, matters: list[EntryMatch], ctx: DocContext) -> None:
+        """Set each matter's ``evidence`` to the passages the evidence model reads as its 密点 (one
+        batched prediction per document); without an evidence model the rules' choice stays."""
+        if self.evidence_model is None or not matters:
+            return
+        per = [evidence_rows(ctx, m) for m in matters]
+        X = [row for _, rows in per for row in rows]
+        if not X:
+            return
+        probs = self.evidence_model.predict_proba(np.asarray(X, dtype=np.float64))[:, 1].tolist()
+        k = 0
+        for m, (pairs, rows) in zip(matters, per):
+            mine = probs[k : k + len(rows)]
+            k += len(rows)
+            if pairs:
+                m.evidence = sorted((ctx.passages[pairs[j].index] for j in chosen_evidence(mine, self.evidence_from)),
+                                    key=lambda p: p.start)
 
     def calibrate(self, raw: float) -> float:
         """Calibrated probability that the suggested level is right."""

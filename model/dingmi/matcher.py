@@ -101,6 +101,7 @@ class DocContext:
     by_section: dict[int, list[int]]  # section → its non-heading passages
     states: dict[int, SectionState] = field(default_factory=dict)  # section → its qualifier signals (lazy)
     gates: dict[tuple[int, int, bool], tuple[float, list[str]]] = field(default_factory=dict)  # (section, qualifier id, 已公布) → gate
+    features: dict[int, list[float]] = field(default_factory=dict)  # passage → what it does (learned layer, lazy)
 
     @cached_property
     def no_floor(self) -> list[bool]:

@@ -18,7 +18,7 @@ from dingmi.cache import cache_dir
 from dingmi.engine import Engine, load_engine
 from dingmi.errors import BundleError
 from dingmi.fastmodel import Calibrator, PairModel
-from dingmi.learned import PAIR_FEATURES, LearnedScorer
+from dingmi.learned import EVIDENCE_FEATURES, PAIR_FEATURES, LearnedScorer, evidence_rows
 from dingmi.textcat import BowTextcat
 from dingmi_training.data import load_examples
 
@@ -55,8 +55,9 @@ def test_first_load_caches_numbers_and_later_loads_use_them(tiny_bundle: Path, f
     second, _ = load_bundle(tiny_bundle)
     assert isinstance(second.pair_model, PairModel) and isinstance(second.calibrator, Calibrator)
     assert isinstance(second.nlp, BowTextcat)
-    assert (second.known_entries, second.learned_terms, second.veto_below, second.add_from) == \
-        (first.known_entries, first.learned_terms, first.veto_below, first.add_from)
+    assert isinstance(second.evidence_model, PairModel)
+    assert (second.known_entries, second.learned_terms, second.veto_below, second.add_from, second.evidence_from) == \
+        (first.known_entries, first.learned_terms, first.veto_below, first.add_from, first.evidence_from)
 
 
 def test_cached_numbers_equal_scikit_learn_to_the_last_bit(tiny_bundle: Path, fresh_cache: Path, reference: tuple,
@@ -71,6 +72,11 @@ def test_cached_numbers_equal_scikit_learn_to_the_last_bit(tiny_bundle: Path, fr
     rows += [rng.normal(0, 3, (n, len(PAIR_FEATURES))) for n in (1, 2, 9, 200)]
     for X in rows:
         assert np.array_equal(fast.pair_model.predict_proba(X), parts["pair_model"].predict_proba(X))
+    evidence = [np.asarray(evidence_rows(a.ctx, m)[1], dtype=np.float64)
+                for a in (rules.analyse(t) for t in texts) for m in a.matches[:2] if evidence_rows(a.ctx, m)[1]]
+    evidence += [rng.normal(0, 3, (n, len(EVIDENCE_FEATURES))) for n in (1, 2, 9, 200)]
+    for X in evidence:
+        assert np.array_equal(fast.evidence_model.predict_proba(X), parts["evidence_model"].predict_proba(X))
     for raw in [*np.linspace(-0.2, 1.2, 1401), 0.35, 0.97]:
         assert np.array_equal(fast.calibrator.predict([raw]), parts["calibrator"].predict([raw]))
 
@@ -89,7 +95,7 @@ def test_suggestions_are_the_same_with_cached_numbers(tiny_bundle: Path, fresh_c
     parts, nlp = reference
     slow = Engine(load_engine().catalog, LearnedScorer(
         parts["pair_model"], nlp, parts["calibrator"], parts["learned_terms"], frozenset(parts["known_entries"]),
-        parts["veto_below"], parts["add_from"]), "tiny")
+        parts["veto_below"], parts["add_from"], parts["evidence_model"], parts["evidence_from"]), "tiny")
     load_bundle(tiny_bundle)
     fast = load_engine(bundle=tiny_bundle)
     assert isinstance(fast.scorer.pair_model, PairModel)

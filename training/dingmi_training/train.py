@@ -1,4 +1,4 @@
-"""Build a model bundle from corpus/labeled: entry scorer, calibrator (leave-one-domain-out), spaCy textcat (fixed seeds)."""
+"""Build a model bundle from corpus/labeled: entry scorer, calibrator and evidence threshold (leave-one-domain-out), evidence model, spaCy textcat (fixed seeds)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from dingmi.learned import LearnedScorer, best_pair
 from dingmi.profiles import load_lexicon
 from dingmi.spacy_jieba import blank_pipeline
 from dingmi_training.data import dataset_sha256, fold_of
+from dingmi_training.evidence import evidence_data, fit_evidence
 
 SEED = 20261127
 CHOICE_MARGIN = 0.005  # held-out objective gain a less cautious veto/add pair must show to be chosen
@@ -182,14 +183,19 @@ def build(rows: list[dict[str, Any]], catalog: Catalog, progress: Progress = _qu
     correct = np.array([float(d.level == r["expected_level"]) for d, r in zip(decisions, rows)])
     progress("校准", 3, 5)
     calibrator = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw_conf, correct)
-    progress("段落评分模型", 4, 5)
+    progress("段落评分与密点模型", 4, 5)
     pair_model = fit_pair_model(data, seed)
+    scorer = LearnedScorer(pair_model, None, calibrator, learned_terms, known, veto_below, add_from)
+    evidence = evidence_data(analyses, rows, engine_of, scorer, gold_spans)
+    evidence_model, evidence_from, evidence_cv = fit_evidence(
+        evidence, groups, lambda X, y: fit_pair_model(PairData(X, y, []), seed))
     progress("文档分类器（内部事项）", 5, 5)
     nlp = train_textcat(rows if textcat_rows is None else textcat_rows, sorted(load_lexicon()), seed=seed)
     per_group = {g: float(np.mean([c for c, gg in zip(correct, groups) if gg == g])) for g in names}
     cv = {"lodo_level_accuracy": float(correct.mean()), "lodo_macro_f1": held_out["macro_f1"], "lodo_under_rate": held_out["under_rate"], "veto_below": veto_below, "add_from": add_from,
-          "pairs": len(data.y), "positive_pairs": int(sum(data.y)), "per_domain_accuracy": per_group}
-    return LearnedScorer(pair_model, nlp, calibrator, learned_terms, known, veto_below, add_from), cv
+          "pairs": len(data.y), "positive_pairs": int(sum(data.y)), "per_domain_accuracy": per_group, **evidence_cv}
+    return LearnedScorer(pair_model, nlp, calibrator, learned_terms, known, veto_below, add_from,
+                         evidence_model, evidence_from), cv
 
 
 def _out_of_fold(groups: list[str], analyses: list[Any], data: PairData, rows: list[dict[str, Any]],
@@ -242,7 +248,8 @@ def save(scorer: LearnedScorer, out: Path, meta: dict[str, Any]) -> dict[str, An
     tmp.mkdir(parents=True)
     joblib.dump({"pair_model": scorer.pair_model, "calibrator": scorer.calibrator,
                  "learned_terms": scorer.learned_terms, "veto_below": scorer.veto_below, "add_from": scorer.add_from,
-                 "known_entries": sorted(scorer.known_entries)}, tmp / "pair_model.joblib")
+                 "known_entries": sorted(scorer.known_entries), "evidence_model": scorer.evidence_model,
+                 "evidence_from": scorer.evidence_from}, tmp / "pair_model.joblib")
     if scorer.nlp is not None:
         scorer.nlp.to_disk(tmp / "nlp")
     written = write_meta(tmp, meta)
