@@ -104,10 +104,7 @@ class Engine:
         a = self.analyse(text, title)
         if self.scorer is not None and wants_learned(a.matches):
             self.scorer.rescore(a.matches, a.ctx)
-        decision = self._decide(a)
-        if self.scorer is not None:
-            self.scorer.select_evidence(decision.found, a.ctx)
-        return a, decision
+        return a, self._decide(a)
 
     def analyse(self, text: str, title: str = "") -> Analysis:
         """Clean, normalise, read the header, split into passages, scan and score every entry."""
@@ -229,7 +226,7 @@ class Engine:
             period=period,
             marking=marking(level, period),
             entries=entries,
-            evidence=_evidence(text, a, d),
+            evidence=_evidence(text, a, d, self.scorer),
             rationale="",
             confidence=round(confidence, 3),
             flags=flags,
@@ -259,7 +256,7 @@ class Engine:
             if rank(level_after) < rank(level) or round_no == LOWERING_ROUNDS - 1:
                 break
             added = False
-            for e in _at_level(_evidence(cut, a2, d2), d2, level):
+            for e in _at_level(_evidence(cut, a2, d2, self.scorer), d2, level):
                 # a passage of the shortened text may straddle a removed one: keep only what is left
                 for s, t in _minus((back(e.start), back(e.end - 1) + 1), sorted(spans)):
                     spans[(s, t)] = Evidence(s, t, text[s:t], e.entry_id)
@@ -341,10 +338,13 @@ def _matters(matches: list[EntryMatch], parts: list[int], signals: list[PassageS
     return kept, set_aside + rivals
 
 
-def _evidence(text: str, a: Analysis, d: Decision) -> list[Evidence]:
-    """The 密点 in original offsets: the disclosing passages of each matter found; for a 不明确事项 the
-    concrete passages handled as secret; for a derived document without a matching entry the
-    concrete passages after the source marking."""
+def _evidence(text: str, a: Analysis, d: Decision, scorer: LearnedScorer | None) -> list[Evidence]:
+    """The 密点 in original offsets: the disclosing passages of each matter found (chosen by the
+    scorer's evidence model where it has one, only when asked: a lowering re-check whose level drops
+    needs none); for a 不明确事项 the concrete passages handled as secret; for a derived document without
+    a matching entry the concrete passages after the source marking."""
+    if scorer is not None:
+        scorer.select_evidence(d.found, a.ctx)
     items: list[tuple[Passage, str]] = [(p, m.entry_id) for m in d.found for p in m.evidence]
     if "unclear_matter" in d.flags:
         items = [(p, "") for p in a.unclear]

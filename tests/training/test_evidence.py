@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from dingmi.engine import load_engine
+from dingmi.engine import Engine, load_engine
 from dingmi.learned import EVIDENCE_FEATURES, chosen_evidence, evidence_rows
 from dingmi_training.evidence import EvidenceData, fit_evidence, span_scores
 
@@ -26,26 +26,35 @@ ANSWERS = """某省教育考试院
 """
 
 
+def _listed(engine: Engine, text: str) -> list[tuple[int, int]]:
+    return [(e.start, e.end) for e in engine.suggest(text).evidence]
+
+
 def test_listed_passages_are_those_the_model_reads_as_secret_points(tiny_bundle: Path) -> None:
     engine = load_engine(bundle=tiny_bundle)
     scorer = engine.scorer
     assert scorer.evidence_model is not None and 0 < scorer.evidence_from < 1
-    a, decision = engine._run(ANSWERS, "")
-    assert decision.found
-    for m in decision.found:
-        pairs, rows = evidence_rows(a.ctx, m)
-        assert rows and all(len(r) == len(EVIDENCE_FEATURES) for r in rows)
-        probs = scorer.evidence_model.predict_proba(np.asarray(rows))[:, 1].tolist()
-        expected = sorted(a.passages[pairs[k].index].start for k in chosen_evidence(probs, scorer.evidence_from))
-        assert [p.start for p in m.evidence] == expected
+
+    def expected(threshold: float) -> list[tuple[int, int]]:
+        a, decision = engine._run(ANSWERS, "")
+        assert decision.found
+        spans = set()
+        for m in decision.found:
+            pairs, rows = evidence_rows(a.ctx, m)
+            assert rows and all(len(r) == len(EVIDENCE_FEATURES) for r in rows)
+            probs = scorer.evidence_model.predict_proba(np.asarray(rows))[:, 1].tolist()
+            spans |= {a.view.to_original(a.passages[pairs[k].index].start, a.passages[pairs[k].index].end)
+                      for k in chosen_evidence(probs, threshold)}
+        return sorted(spans)
+
+    assert _listed(engine, ANSWERS) == expected(scorer.evidence_from)
     # the threshold decides: from 0 every candidate is listed, above 1 only each matter's likeliest
     saved = scorer.evidence_from
     try:
-        scorer.evidence_from = 0.0
-        a, decision = engine._run(ANSWERS, "")
-        assert all(len(m.evidence) == len(evidence_rows(a.ctx, m)[0]) > 1 for m in decision.found)
-        scorer.evidence_from = 1.01
-        assert all(len(m.evidence) == 1 for m in engine._run(ANSWERS, "")[1].found)
+        for threshold in (0.0, 1.01):
+            scorer.evidence_from = threshold
+            assert _listed(engine, ANSWERS) == expected(threshold)
+        assert len(_listed(engine, ANSWERS)) < len(expected(0.0))
     finally:
         scorer.evidence_from = saved
     listed = [e.text for e in engine.suggest(ANSWERS).evidence]
