@@ -2,6 +2,8 @@
 
 from types import SimpleNamespace
 
+from documents import EXAM_BEFORE
+
 from dingmi.engine import _matters, load_engine
 from dingmi.header import parse_header
 from dingmi.qualifiers import SectionState, doc_state
@@ -287,6 +289,14 @@ def test_a_document_that_states_its_content_is_no_state_secret_is_not_overruled(
     assert asked.level == "秘密" and "declared_not_secret" not in asked.flags
     marked = engine.suggest("秘密★10年\n" + body.format(note="上述成果不属于国家秘密。"))
     assert "declared_not_secret" not in marked.flags
+    # the 附注 of a 公开 document is the issuer's determination too; a document with nothing to set aside
+    # is not sent to review for saying so
+    assert engine.suggest(EXAM_BEFORE).level == "机密"
+    published = engine.suggest(EXAM_BEFORE + "（此件主动公开）\n")
+    assert published.level == "非密" and {"declared_not_secret", "needs_review"} <= set(published.flags)
+    notice = engine.suggest("南川市测绘院\n关于开展测绘法宣传日活动的通知\n各科室：\n　　8月29日在市民广场开展宣传活动。\n"
+                            "南川市测绘院\n2026年8月20日\n（此件主动公开）\n")
+    assert notice.level == "非密" and "declared_not_secret" not in notice.flags
 
 
 def test_a_document_that_invites_the_press_is_a_public_notice() -> None:

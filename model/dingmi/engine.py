@@ -155,9 +155,11 @@ class Engine:
         flags: list[str] = []
         declared = a.ctx.doc_state.declared_not_secret and not a.source
         if declared:  # the document's own determination: its state-secret matters go to the reviewer
-            set_aside = [*set_aside, *(m for m in found if is_secret(m.level))]
-            found = [m for m in found if not is_secret(m.level)]
-            flags.append("declared_not_secret")
+            overruled = [m for m in found if is_secret(m.level)]
+            if overruled:
+                set_aside = [*set_aside, *overruled]
+                found = [m for m in found if not is_secret(m.level)]
+                flags.append("declared_not_secret")
         level = max((m.level for m in found), key=rank, default="非密")
         period = ""
         if found:

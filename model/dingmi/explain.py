@@ -17,7 +17,7 @@ FLAG_TEXT = {
     "classifier_disagrees": "未匹配到条目，但文档分类器认为全文具有涉密特征，请审核是否属不明确事项",
     "weak_match": "条目与正文的对应较弱，系与文档分类器的涉密判断一致而提出，请重点审核依据",
     "higher_level_candidate": "另有更高密级的事项（单独的密点，或同一段落上支持度略低的条目）未据以提高密级，请审核",
-    "declared_not_secret": "文件自述其内容不属于国家秘密，未据条目定为国家秘密；条目列在待审事项中，请定密责任人核实",
+    "declared_not_secret": "文件自述其内容不属于国家秘密（或附注“此件主动公开”），未据条目定为国家秘密；条目列在待审事项中，请定密责任人核实",
     "marking_consistent": "文件已有标志与内容相符",
     "marking_under": "文件已有标志低于内容应有的密级",
     "marking_over": "文件已有标志高于内容应有的密级",
@@ -78,7 +78,7 @@ def rationale(s: Suggestion, d: Decision, ceiling: str | None) -> str:
         parts.append("未发现与已加载保密事项范围条目相符的涉密内容，但文档分类器认为全文具有涉密特征；建议定密责任人审核："
                      "如确含涉密内容而无对应条目，按不明确事项先行保护并报保密行政管理部门确定，否则不作国家秘密标志（非密）。")
     elif "declared_not_secret" in s.flags:
-        parts.append("文件自述其内容不属于国家秘密，建议按其自述不作国家秘密标志（非密）。")
+        parts.append("文件自述其内容不属于国家秘密（或附注“此件主动公开”），建议按其自述不作国家秘密标志（非密）。")
     else:
         parts.append("未发现与已加载保密事项范围条目相符的涉密内容，建议不作国家秘密标志（非密）；如有疑问请人工复核。")
     declared = "declared_not_secret" in s.flags

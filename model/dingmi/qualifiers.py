@@ -283,10 +283,13 @@ class DocState:
     def declared_not_secret(self) -> bool:
         """The document states that its own content is not a state secret (上述成果…不属于国家秘密,
         本文件不涉及国家秘密): the originator's determination, which a suggestion must not silently
-        overrule. A question, a condition or a rule quoted as an example is no statement; a marked
-        document never makes one."""
+        overrule. So does the 附注 （此件主动公开） / （此件公开发布）: the issuer determined the document's
+        公开属性 when it drafted it. A question, a condition or a rule quoted as an example is no statement;
+        a marked document never makes one."""
         if self.header.marking_level:
             return False
+        if _PUBLIC_ATTRIBUTE.search(self.norm):
+            return True
         for m in _DECLARED.finditer(self.norm):
             tail = self.norm[m.end() : m.end() + 40].split("。")[0]
             if not _NOT_A_STATEMENT.search(m.group(0)) and not re.search(r"[？?吗]", tail):
