@@ -202,6 +202,12 @@ def test_a_document_stating_its_public_edition_is_published() -> None:
         a = engine.analyse(quiz.format(head=head))
         assert a.ctx.doc_state.self_published, head
     assert not engine.analyse(quiz.format(head="保密知识竞赛题库\n（征求意见稿，不公开）")).ctx.doc_state.self_published
+    for withheld in ("（发布前审核稿）", "（发布前请勿外传）", "（全国数据将于9月12日发布）", "（内部资料　数据发布前不得引用）"):
+        assert not engine.analyse(quiz.format(head="保密知识竞赛题库\n" + withheld)).ctx.doc_state.self_published, withheld
+    # a reprint's 来源 line publishes the text above it, which may be another document pasted before it:
+    # it damps matters as a public notice does but is no statement by the issuer
+    reprint = engine.analyse(quiz.format(head="保密知识竞赛题库") + "（来源：某省保密局网站）\n").ctx.doc_state
+    assert reprint.self_published and not reprint.declared_not_secret
     assert not engine.analyse(quiz.format(head="绝密★启用前\n保密知识竞赛题库（公开版）")).ctx.doc_state.self_published
 
 

@@ -268,27 +268,36 @@ class DocState:
 
     @cached_property
     def self_published(self) -> bool:
-        """The document's form publishes it: its 文种 (公告, 通告, 公示, 公报), a newspaper's marks
-        (本报讯, 《…日报》…第2版), or its own statement of a public edition (title 公开版, a note under the
-        title, the 附注 此件公开发布). What it says is public by being issued or printed — unless it
-        carries a secrecy marking (an internal reference edition is printed too)."""
+        """The document's form publishes it: issued as public (``issued_public``), a newspaper's marks
+        (本报讯, 《…日报》…第2版) or the outlet a reprint names (来源：…网站). What it says is public by
+        being issued or printed — unless it carries a secrecy marking (an internal reference edition is
+        printed too)."""
+        if self.header.marking_level:
+            return False
+        return self.issued_public or bool(_NEWSPAPER.search(self.norm))
+
+    @cached_property
+    def issued_public(self) -> bool:
+        """Its issuer made it public: its 文种 (公告, 通告, 公示, 公报), a public edition (title 公开版, a note
+        under the title) or the 附注 （此件主动公开） / （此件公开发布） (GB/T 9704 elements of the document
+        itself, unlike the 来源 line that ends a reprint: text pasted above one may be another document)."""
         if self.header.marking_level:
             return False
         title = _title_reads(self.header.title)
         lead = self.norm.lstrip().split("\n", 4)[:4]  # the title block: a note under the title states the edition
-        return bool(title.public_genre or title.public_edition or _NEWSPAPER.search(self.norm)
-                    or _PUBLIC_ATTRIBUTE.search(self.norm) or any(_PUBLIC_NOTE.search(line.strip()) for line in lead))
+        return bool(title.public_genre or title.public_edition or _PUBLIC_ATTRIBUTE.search(self.norm)
+                    or any(_PUBLIC_NOTE.search(line.strip()) for line in lead))
 
     @cached_property
     def declared_not_secret(self) -> bool:
         """The document states that its own content is not a state secret (上述成果…不属于国家秘密,
         本文件不涉及国家秘密): the originator's determination, which a suggestion must not silently
-        overrule. So does the 附注 （此件主动公开） / （此件公开发布）: the issuer determined the document's
-        公开属性 when it drafted it. A question, a condition or a rule quoted as an example is no statement;
-        a marked document never makes one."""
+        overrule. So does a document its issuer made public (``issued_public``): its 公开属性 was
+        determined when it was drafted. A question, a condition or a rule quoted as an example is no
+        statement; a marked document never makes one."""
         if self.header.marking_level:
             return False
-        if _PUBLIC_ATTRIBUTE.search(self.norm):
+        if self.issued_public:
             return True
         for m in _DECLARED.finditer(self.norm):
             tail = self.norm[m.end() : m.end() + 40].split("。")[0]
@@ -304,11 +313,14 @@ _NOT_A_STATEMENT = re.compile(r"是否|如果|若|为由|误认为|以为|一律
 
 # 公告 and 通告 are published by their genre (GB/T 9704 文种): a title ending so announces to the public
 _PUBLIC_GENRE = re.compile(r"(?:公告|通告|公示|公报)$")  # genres that publish (党政机关公文处理工作条例 第八条)
-_NEWSPAPER = re.compile(r"本报讯|本报记者|《[^》]{1,20}(?:日报|晚报|时报|报|周刊|月刊|杂志)》\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*第?\s*\d+\s*[版期]")
+# a text reprinted from an outlet names it: （来源：…网站 / …日报 / …微信公众号）
+_NEWSPAPER = re.compile(r"(?:^|\n|[(（])\s*(?:来源|稿源|转自|转载自)\s*[:：][^\n)）]{0,40}?(?:网站|网|日报|晚报|报社|报|公众号|客户端)|本报讯|本报记者|《[^》]{1,20}(?:日报|晚报|时报|报|周刊|月刊|杂志)》\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*第?\s*\d+\s*[版期]")
 # the document states its own edition or disclosure attribute: 《…规程（公开版）》, （公开题库，供学习使用）,
 # the 附注 （此件公开发布） / （此件主动公开） that 公开 documents carry
 _PUBLIC_EDITION = re.compile(r"公开版|公开稿|公开题库")
-_PUBLIC_NOTE = re.compile(r"[(（](?![^)）]*(?:不|未|非|禁止)[^)）]{0,3}(?:公开|发布))[^)）]{0,30}(?:公开|发布)[^)）]{0,30}[)）]$")
+# (a note about a release to come or withheld — 发布前请勿外传, 将于9月12日发布, 内部 — publishes nothing)
+_PUBLIC_NOTE = re.compile(r"[(（](?![^)）]*(?:(?:不|未|非|禁止)[^)）]{0,3}(?:公开|发布)|(?:公开|发布)前|将于|拟|待|内部))"
+                          r"[^)）]{0,30}(?:公开|发布)[^)）]{0,30}[)）]$")
 _PUBLIC_ATTRIBUTE = re.compile(r"[(（]\s*此件(?:主动)?公开(?:发布)?\s*[)）]")
 _PUBLIC_NOTICE = re.compile(r"特此公告|特此通告|考生须知|报名(?:公告|通知|简章)|招生简章|欢迎[^。]{0,10}(?:报名|参加)")
 _PRESS = re.compile(r"(?<![不未])邀请[^。；，,]{0,6}(?:新闻)?媒体[^。；]{0,10}(?:报道|采访|直播)|(?:网络|全程|现场|图文|视频)直播")
