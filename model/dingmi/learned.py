@@ -170,6 +170,8 @@ def _digit_share(text: str) -> float:
 
 def best_pair(m: EntryMatch) -> PassagePair:
     """The pair of an entry's best passage."""
+    if m.best_pair is not None and m.best_pair.index == m.best:
+        return m.best_pair
     return next(x for x in m.pairs if x.index == m.best)
 
 

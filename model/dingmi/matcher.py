@@ -62,6 +62,7 @@ class EntryMatch:
     vetoable: bool = False  # the scorer was trained on examples of this entry, so its "no" counts
     best: int = -1  # index of the best passage
     pairs: list[PassagePair] = field(default_factory=list)  # every passage scored for this entry
+    best_pair: PassagePair | None = None  # the pair of the best passage
 
     @property
     def entry_id(self) -> str:
@@ -219,7 +220,7 @@ class Matcher:
         require_ok = all(any(f in doc.forms for f in group) for group in p.require)
         excluded = any(f in doc.forms for f in p.exclude)
         specificity = min(1.0, 0.5 + total / 16)  # few distinctive terms: cannot match confidently on them
-        best_i, best_s, best_w = -1, 0.0, 0.0
+        best_i, best_s, best_w, best_pair = -1, 0.0, 0.0, None
         scored: dict[int, float] = {}
         pairs: list[PassagePair] = []
         gates: dict[int, tuple[float, list[str]]] = {}
@@ -275,9 +276,10 @@ class Matcher:
             d = disclose[i]
             s = subject * (floor if floor > d and not ctx.no_floor[i] else d) * gate_value
             scored[i] = s
-            pairs.append(PassagePair(i, local, head, in_passage, in_sec if in_sec < 1.0 else 1.0, gate_value, s))
+            pair = PassagePair(i, local, head, in_passage, in_sec if in_sec < 1.0 else 1.0, gate_value, s)
+            pairs.append(pair)
             if s > best_s:
-                best_i, best_s, best_w = i, s, local
+                best_i, best_s, best_w, best_pair = i, s, local, pair
         if best_i < 0:
             return None
         g, reasons = gates[passages[best_i].section]
@@ -296,7 +298,7 @@ class Matcher:
         keys = [term.key for term in sorted(t.matched, key=lambda term: -term.weight)]
         return EntryMatch(
             p, score, t.part_cov.get(passages[best_i].part, coverage), best_w, t.title_w / total, g, keys, reasons,
-            evidence, require_ok, excluded, rule_score=score, best=best_i, pairs=pairs,
+            evidence, require_ok, excluded, rule_score=score, best=best_i, pairs=pairs, best_pair=best_pair,
         )
 
 
