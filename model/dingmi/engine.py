@@ -258,7 +258,9 @@ class Engine:
             if rank(level_after) < rank(level) or round_no == LOWERING_ROUNDS - 1:
                 break
             added = False
-            for e in _at_level(_evidence(cut, a2, d2, self.scorer), d2, level):
+            # widened with every passage the rules hold for a 密点 (not only those listed): a level that did not
+            # drop needs more removed, and fewer re-checks
+            for e in _at_level(_evidence(cut, a2, d2, None), d2, level):
                 # a passage of the shortened text may straddle a removed one: keep only what is left
                 for s, t in _minus((back(e.start), back(e.end - 1) + 1), sorted(spans)):
                     spans[(s, t)] = Evidence(s, t, text[s:t], e.entry_id)
