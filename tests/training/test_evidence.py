@@ -62,6 +62,31 @@ def test_listed_passages_are_those_the_model_reads_as_secret_points(tiny_bundle:
     assert not any("住宿" in t for t in listed)  # logistics name the topic, they disclose nothing
 
 
+MANY_POINTS = "某省教育考试院\n\n关于2026年高中学业水平考试数学科参考答案和评分细则的通知\n\n各市考试机构：\n　　2026年6月全省高中学业水平考试数学科参考答案和评分细则已审定，现印发给你们，请严格控制知悉范围。\n" + "".join(
+    f"　　{k}、第{10 + k}题满分{6 + k}分，求出{w}得{2 + k % 3}分，结论正确得{1 + k % 2}分，答案为{a}。\n"
+    for k, (w, a) in enumerate([("通项公式", "C"), ("切线方程", "B"), ("概率分布", "D"), ("二面角", "A"),
+                                ("离心率", "B"), ("极值点", "C"), ("余弦值", "D"), ("期望值", "A")], start=1)
+) + "\n某省教育考试院\n2026年6月10日\n"
+
+
+def test_lowering_widens_by_every_passage_the_rules_hold_for_a_secret_point(tiny_bundle: Path) -> None:
+    """Eight scoring passages, the model made to list one: the re-check still reaches a lower level
+    (widening one listed passage per round would stop after four re-checks with the level unchanged)."""
+    engine = load_engine(bundle=tiny_bundle)
+    saved, engine.scorer.evidence_from = engine.scorer.evidence_from, 1.01  # the scorer may be shared: restored below
+    try:
+        s = engine.suggest(MANY_POINTS)
+    finally:
+        engine.scorer.evidence_from = saved
+    assert s.level in ("绝密", "机密") and len(s.evidence) == 1
+    low = s.lowering[0]
+    assert low.level_after == "非密" and len(low.remove) > 4
+    cut = MANY_POINTS
+    for e in sorted(low.remove, key=lambda e: -e.start):
+        cut = cut[: e.start] + cut[e.end :]
+    assert engine.suggest(cut).level == low.level_after
+
+
 def test_without_an_evidence_model_the_rules_choose() -> None:
     rules = load_engine()
     assert rules.scorer is None
