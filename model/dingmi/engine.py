@@ -33,7 +33,7 @@ from dingmi.textview import TextView, make_view
 MATCH_THRESHOLD = 0.3    # an entry at or above this is a matter found (best macro-F1 on the training corpus)
 LEARNED_FROM = 0.02      # the learned scorer runs only where some entry is at least this close
 STRONG_OTHER = 0.6       # a higher-level matter beside the best one counts only from this score
-CLOSE = 0.75             # …and from this share of the best one's score; a rival on its passage this close is named
+CLOSE = 0.75             # …and from this share of the best one's score
 REVIEW_BELOW = 2 / 3     # a suggestion wrong one time in three or more (calibrated) asks for review
 RESTATES = 0.7           # a passage with this share of an entry's terms and no concrete content restates it
 LOWERING_ROUNDS = 4      # how often lowering advice is re-checked and widened
@@ -311,7 +311,8 @@ def _matters(matches: list[EntryMatch], parts: list[int], signals: list[PassageS
     A passage instantiates one matter, so where several entries claim the same best passage only the
     best-supported one counts (最小化、精准化): a higher-level second matter needs its own passage, and
     counts when strong; weaker ones are returned apart (set aside) so a reviewer sees them, and so is a
-    higher-level entry that lost its passage to a better-supported one by little (a close rival)."""
+    higher-level entry that lost its passage to a better-supported one (a rival: one passage may disclose two
+    matters, 储量 and 分储地点, and the reviewer decides)."""
     def found(m: EntryMatch) -> bool:
         if scorer is not None and m.prob is not None:
             sig = signals[m.best]
@@ -326,7 +327,7 @@ def _matters(matches: list[EntryMatch], parts: list[int], signals: list[PassageS
     rivals: list[EntryMatch] = []  # higher-level entries that lost their passage to a better-supported one
     for m in sorted((m for m in matches if found(m)), key=lambda m: (-m.score, m.entry_id)):
         winner = by_passage.setdefault(m.best, m)
-        if winner is not m and rank(m.level) > rank(winner.level) and m.score >= CLOSE * winner.score:
+        if winner is not m and rank(m.level) > rank(winner.level):
             rivals.append(m)
     out = sorted(by_passage.values(), key=lambda m: (-m.score, m.entry_id))
     # within one document, a weak higher-level matter beside the best-supported one does not raise the level

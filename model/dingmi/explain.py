@@ -16,7 +16,7 @@ FLAG_TEXT = {
     "derived": "派生定密：密级和期限随所转发或摘录的原件",
     "classifier_disagrees": "未匹配到条目，但文档分类器认为全文具有涉密特征，请审核是否属不明确事项",
     "weak_match": "条目与正文的对应较弱，系与文档分类器的涉密判断一致而提出，请重点审核依据",
-    "higher_level_candidate": "另有更高密级的事项（单独的密点，或同一段落上支持度略低的条目）未据以提高密级，请审核",
+    "higher_level_candidate": "另有更高密级的事项（单独的密点，或同一段落上支持度较低的条目）未据以提高密级，请审核",
     "declared_not_secret": "文件自述其内容不属于国家秘密（或附注“此件主动公开”），未据条目定为国家秘密；条目列在待审事项中，请定密责任人核实",
     "marking_consistent": "文件已有标志与内容相符",
     "marking_under": "文件已有标志低于内容应有的密级",
@@ -84,7 +84,7 @@ def rationale(s: Suggestion, d: Decision, ceiling: str | None) -> str:
     declared = "declared_not_secret" in s.flags
     for m in d.set_aside[:2]:
         where = ("在文中有对应内容，但文件自述不属于国家秘密" if declared and is_secret(m.level)
-                 else "与上述事项指向同一段落，支持度略低" if any(f.best == m.best for f in d.found)
+                 else "与上述事项指向同一段落，支持度较低" if any(f.best == m.best for f in d.found)
                  else "在文中有单独的密点，但依据较弱")
         parts.append(f"另有{m.profile.entry.cite()}“{m.profile.entry.text}”（{m.level}）{where}，"
                      f"未据以提高密级；请定密责任人复核是否应定为{m.level}"
