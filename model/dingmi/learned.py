@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -175,6 +175,26 @@ def best_pair(m: EntryMatch) -> PassagePair:
     return next(x for x in m.pairs if x.index == m.best)
 
 
+def _part_views(ctx: DocContext, m: EntryMatch) -> list[tuple[EntryMatch, PassagePair]]:
+    """The entry read at its best passage, then (several documents pasted together) at the best passage of
+    each other document, with that document's coverage: (the entry as seen there, the pair)."""
+    best = best_pair(m)
+    out = [(m, best)]
+    if ctx.passages[-1].part == 0:
+        return out
+    top: dict[int, PassagePair] = {}
+    for x in m.pairs:
+        part = ctx.passages[x.index].part
+        if x.score > 0 and (part not in top or x.score > top[part].score):
+            top[part] = x
+    home = ctx.passages[best.index].part
+    for part, x in sorted(top.items()):
+        if part != home:
+            view = replace(m, best=x.index, best_pair=x, coverage=m.part_cov.get(part, m.doc_coverage), window=x.local)
+            out.append((view, x))
+    return out
+
+
 class LearnedScorer:
     """Scores every candidate passage of every candidate entry; built by ``dingmi-train``."""
 
@@ -206,12 +226,22 @@ class LearnedScorer:
         """Set ``prob`` = P(the entry is a matter of this document, disclosed in its best passage) and
         rank entries by it (one batched prediction per document). The entry's qualifiers checked in
         that passage's section multiply P: a matter not in its secret state (已公布, 考试已结束, outside
-        the entry's scale…) is not one, however concretely it is described."""
+        the entry's scale…) is not one, however concretely it is described. In several documents pasted
+        together, the best passage of each document is read and the likeliest one counts: a document
+        pasted after another never lowers what the scorer reads in it."""
         if not matches:
             return
-        probs = self.pair_model.predict_proba(np.asarray(self.rows(matches, ctx), dtype=np.float64))[:, 1]
-        for m, pr in zip(matches, probs):
-            m.prob = float(pr) * best_pair(m).gate
+        views = [_part_views(ctx, m) for m in matches]
+        rows = [pair_vector(ctx, v, x) for vs in views for v, x in vs]
+        probs = self.pair_model.predict_proba(np.asarray(rows, dtype=np.float64))[:, 1]
+        k = 0
+        for m, vs in zip(matches, views):
+            scored = [(float(probs[k + j]) * x.gate, j) for j, (_, x) in enumerate(vs)]
+            k += len(vs)
+            m.prob, j = max(scored, key=lambda s: (s[0], -s[1]))  # the first of equals: the best passage
+            if j:
+                view, x = vs[j]
+                m.best, m.best_pair, m.coverage, m.window = x.index, x, view.coverage, view.window
             m.vetoable = m.entry_id in self.known_entries
             m.score = 0.5 * (m.rule_score + m.prob)
         matches.sort(key=lambda m: (-m.score, m.entry_id))

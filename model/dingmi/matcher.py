@@ -63,6 +63,8 @@ class EntryMatch:
     best: int = -1  # index of the best passage
     pairs: list[PassagePair] = field(default_factory=list)  # every passage scored for this entry
     best_pair: PassagePair | None = None  # the pair of the best passage
+    part_cov: dict[int, float] = field(default_factory=dict)  # document of the text → coverage there
+    doc_coverage: float = 0.0  # coverage over the whole text (a document naming none of the terms)
 
     @property
     def entry_id(self) -> str:
@@ -299,6 +301,7 @@ class Matcher:
         return EntryMatch(
             p, score, t.part_cov.get(passages[best_i].part, coverage), best_w, t.title_w / total, g, keys, reasons,
             evidence, require_ok, excluded, rule_score=score, best=best_i, pairs=pairs, best_pair=best_pair,
+            part_cov=t.part_cov, doc_coverage=coverage,
         )
 
 

@@ -145,3 +145,35 @@ def test_a_higher_threshold_is_chosen_only_for_a_clear_gain() -> None:
     data, _ = _data([[(0.9, 1), (0.3, 0)], [(0.8, 1), (0.3, 0)]])
     _, threshold, figures = fit_evidence(data, ["a", "b"], lambda X, y: _Fixed())
     assert threshold == 0.35 and figures["lodo_evidence_precision"] == 1.0
+
+
+class _ByLocal:
+    """A pair model whose P is the pair's ``local`` feature (the first): which passage it prefers is plain."""
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        p = np.clip(np.asarray(X, dtype=np.float64)[:, 0], 0.0, 1.0)
+        return np.stack([1 - p, p], axis=1)
+
+
+def test_in_documents_pasted_together_the_likeliest_document_counts() -> None:
+    """Each document's best passage is read and the likeliest counts, so a document pasted after another
+    never lowers what the scorer reads in the first."""
+    from documents import EXAM_BEFORE
+
+    from dingmi.learned import LearnedScorer
+
+    engine = load_engine()
+    scorer = LearnedScorer(_ByLocal(), None, None, {})
+    text = EXAM_BEFORE + "\n" + EXAM_BEFORE.replace("18号", "19号").replace("试卷及参考答案", "试卷、参考答案和评分标准")
+    a = engine.analyse(text)
+    assert max(p.part for p in a.passages) == 1
+    matches = [m for m in a.matches if {a.passages[x.index].part for x in m.pairs if x.score > 0} == {0, 1}]
+    assert matches
+    for m in matches:
+        expected = max(x.local * x.gate for part in (0, 1)
+                       for x in [max((y for y in m.pairs if a.passages[y.index].part == part and y.score > 0),
+                                     key=lambda y: y.score)])
+        scorer.rescore([m], a.ctx)
+        assert abs(m.prob - expected) < 1e-12
+        assert m.best_pair is not None and m.best_pair.index == m.best
+        assert abs(m.best_pair.local * m.best_pair.gate - m.prob) < 1e-12
