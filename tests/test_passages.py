@@ -43,6 +43,17 @@ def test_a_title_with_a_bracketed_issue_note_starts_a_document_after_a_date() ->
     assert _part_of(split_passages(normalize(text)), "经济运行") == 1
 
 
+def test_a_short_title_after_a_closing_date_starts_a_text_and_the_date_stays() -> None:
+    """A news or web article pasted after a 落款 has a title with no 文种: a short line with no sentence opens
+    it; the 落款 date stays with the document above, and a bracketed note or an 附件 line opens nothing."""
+    closed = FIRST.replace("东滨省教育考试院办公室　　2026年4月22日印发", "2026年4月22日")
+    passages = split_passages(normalize(closed + "\n稳中求进　素养导向——物理试题评析\n今年试卷难度适中。\n"))
+    assert _part_of(passages, "稳中求进") == 1 and _part_of(passages, "难度适中") == 1
+    assert _part_of(passages, "2026年4月22日") == 0
+    for tail in ("（此件主动公开）\n今年试卷难度适中。\n", "附件：考点名单\n今年试卷难度适中。\n"):
+        assert _part_of(split_passages(normalize(closed + "\n" + tail)), "难度适中") == 0, tail
+
+
 def test_imprint_line_is_formal_and_never_discloses() -> None:
     line = normalize("东滨省教育考试院办公室　　2026年4月22日印发")
     assert is_formal(line)

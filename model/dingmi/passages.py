@@ -38,6 +38,9 @@ _NEW_DOC = re.compile(r"〔\s*\d{4}\s*〕|^关于|(?:决议|决定|命令|公报
                       r"|简报|方案|办法|规定|细则|总结|要点|计划|须知)(?:[（(][^）)]{1,20}[）)])?$")
 # a 发文字号 on a line of its own (with 签发人): printed only in a 版头, so after body text it starts a new document
 _NUMBER_LINE = re.compile(r"^[^\s。，,；;：:]{0,20}〔\s*\d{4}\s*〕\s*第?\s*\d+\s*号(?:\s+签发人.*)?$")
+# after a 落款 or 版记, a short line with no sentence in it opens another text (a news or web article's
+# title, a 发文机关标志); a date, a note in brackets, 附件/抄送 lines and table rows do not
+_TITLE_LIKE = re.compile(r"^(?![（(\[【<《]|附|抄送|印发|主题词|此页)[^\t。；;！!？?：:]{4,40}$")
 _ORGAN_LINE = re.compile(r"^[^\s。，,；;：:“”]{2,30}$")  # the 发文机关标志 above it: a name, no sentence
 _MAX_PASSAGE = 400  # longer sentences are cut into windows so one passage never spans a page
 
@@ -74,7 +77,7 @@ def split_passages(norm: str) -> list[Passage]:
         if not body:
             lead = table_head = None
             continue
-        if (after_date and _NEW_DOC.search(body)) or (has_body and _NUMBER_LINE.match(body)):
+        if (after_date and (_NEW_DOC.search(body) or _title_like(body))) or (has_body and _NUMBER_LINE.match(body)):
             part += 1
             section += 1
             preamble = section
@@ -82,7 +85,9 @@ def split_passages(norm: str) -> list[Passage]:
             after_date = 0
             has_body = False
             part_start = len(out)
-            if single and _ORGAN_LINE.match(out[-1].text):  # the 发文机关 line above the number belongs to it
+            last = out[-1].text if single else ""
+            # the 发文机关 line above the number or title belongs to it; a 落款 date closes the text above
+            if last and _ORGAN_LINE.match(last) and not DATE_LINE.match(last) and not IMPRINT_LINE.match(last):
                 out[-1] = replace(out[-1], scope=(), section=section, part=part, preamble=preamble)
                 part_start -= 1
         elif DATE_LINE.match(body) or IMPRINT_LINE.match(body):
@@ -116,6 +121,11 @@ def split_passages(norm: str) -> list[Passage]:
         elif last is not None and not is_row and _LEAD_IN.search(last.text):
             lead = len(out) - 1
     return out
+
+
+def _title_like(body: str) -> bool:
+    """A line that may open another text after a 落款: short, no sentence, not a date or 版记 line."""
+    return bool(_TITLE_LIKE.match(body)) and not DATE_LINE.match(body) and not IMPRINT_LINE.match(body)
 
 
 def _is_heading(text: str) -> bool:
