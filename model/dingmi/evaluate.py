@@ -174,23 +174,32 @@ def passage_scores(rows: list[dict[str, Any]], evidence: list[list[tuple[int, in
                    passages: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Evidence precision (share of evidence spans overlapping an annotated passage) and passage recall
     (share of passages some evidence span overlaps), pooled over the annotated documents."""
-    spans_total = spans_hit = pass_total = pass_hit = 0
+    docs = []
     for row, spans in zip(rows, evidence):
         gold = passages.get(row["id"])
-        if gold is None:
-            continue
-        text = row["text"]
-        gold_spans = [(text.index(p["text"]), text.index(p["text"]) + len(p["text"])) for p in gold]
-        spans_total += len(spans)
-        spans_hit += sum(any(a < d and c < b for c, d in gold_spans) for a, b in spans)
-        pass_total += len(gold_spans)
-        pass_hit += sum(any(a < d and c < b for a, b in spans) for c, d in gold_spans)
+        if gold is not None:
+            text = row["text"]
+            docs.append((spans, [(text.index(p["text"]), text.index(p["text"]) + len(p["text"])) for p in gold]))
+    spans_total, spans_hit, pass_total, pass_hit = overlap_counts(docs)
     return {
         "evidence_precision": spans_hit / spans_total if spans_total else 0.0,
         "passage_recall": pass_hit / pass_total if pass_total else 0.0,
         "evidence_spans": spans_total,
         "passages": pass_total,
     }
+
+
+def overlap_counts(docs: Iterable[tuple[Iterable[tuple[int, int]], list[tuple[int, int]]]]) -> tuple[int, int, int, int]:
+    """Over (listed spans, annotated spans) per document: spans listed, listed spans overlapping an
+    annotated one, annotated spans, annotated spans some listed span overlaps."""
+    listed_total = listed_hit = gold_total = gold_hit = 0
+    for listed, gold in docs:
+        listed = list(listed)
+        listed_total += len(listed)
+        listed_hit += sum(any(a < d and c < b for c, d in gold) for a, b in listed)
+        gold_total += len(gold)
+        gold_hit += sum(any(a < d and c < b for a, b in listed) for c, d in gold)
+    return listed_total, listed_hit, gold_total, gold_hit
 
 
 def insert_invisible(text: str, char: str = "\u200b") -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from dingmi.engine import Engine, wants_learned
+from dingmi.evaluate import overlap_counts
 from dingmi.learned import LearnedScorer, chosen_evidence, evidence_rows
 
 THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
@@ -31,13 +32,23 @@ class EvidenceData:
     gold: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
 
+def gold_spans(row: dict[str, Any]) -> list[tuple[int, int]]:
+    """Annotated 密点 of a training row as (start, end) in its text."""
+    out = []
+    for p in row.get("passages") or []:
+        i = row["text"].find(p["text"])
+        if i >= 0:
+            out.append((i, i + len(p["text"])))
+    return out
+
+
 def evidence_data(analyses: list[Any], rows: list[dict[str, Any]], engine_of: Callable[[dict[str, Any]], Engine],
-                  scorer: LearnedScorer, gold_spans: Callable[[dict[str, Any]], list[tuple[int, int, Any]]]) -> EvidenceData:
+                  scorer: LearnedScorer) -> EvidenceData:
     """The matters the engine finds with ``scorer`` in every annotated document, and their candidates."""
     data = EvidenceData()
     n_matter = 0
     for i, (a, r) in enumerate(zip(analyses, rows)):
-        gold = [(s, t) for s, t, _ in gold_spans(r)]
+        gold = gold_spans(r)
         if not gold:
             continue
         data.gold[i] = gold
@@ -70,13 +81,7 @@ def span_scores(data: EvidenceData, probs: np.ndarray, threshold: float) -> tupl
     for js in by_matter.values():
         chosen = chosen_evidence([float(probs[j]) for j in js], threshold)
         listed.setdefault(data.doc[js[0]], set()).update(data.spans[js[k]] for k in chosen)
-    n = hit = n_gold = found = 0
-    for doc, spans in listed.items():
-        gold = data.gold[doc]
-        n += len(spans)
-        hit += sum(any(s < e and b < t for b, e in gold) for s, t in spans)
-        n_gold += len(gold)
-        found += sum(any(s < e and b < t for s, t in spans) for b, e in gold)
+    n, hit, n_gold, found = overlap_counts((spans, data.gold[doc]) for doc, spans in listed.items())
     precision, recall = hit / n if n else 0.0, found / n_gold if n_gold else 0.0
     return precision, recall, 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 

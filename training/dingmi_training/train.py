@@ -72,16 +72,6 @@ class PairData:
     doc_index: list[int]
 
 
-def gold_spans(row: dict[str, Any]) -> list[tuple[int, int, str | None]]:
-    """Annotated 密点 of a training row as (start, end, entry id) in its text."""
-    out = []
-    for p in row.get("passages") or []:
-        i = row["text"].find(p["text"])
-        if i >= 0:
-            out.append((i, i + len(p["text"]), p.get("entry_id")))
-    return out
-
-
 def pair_data(analyses: list[Any], rows: list[dict[str, Any]], scorer: LearnedScorer) -> PairData:
     """One row per candidate entry of every document (features of its best passage); label = the entry
     is listed for the document. Entries whose best passage's section rules the matter out (gate < 0.5:
@@ -186,7 +176,7 @@ def build(rows: list[dict[str, Any]], catalog: Catalog, progress: Progress = _qu
     progress("段落评分与密点模型", 4, 5)
     pair_model = fit_pair_model(data, seed)
     scorer = LearnedScorer(pair_model, None, calibrator, learned_terms, known, veto_below, add_from)
-    evidence = evidence_data(analyses, rows, engine_of, scorer, gold_spans)
+    evidence = evidence_data(analyses, rows, engine_of, scorer)
     evidence_model, evidence_from, evidence_cv = fit_evidence(
         evidence, groups, lambda X, y: fit_pair_model(PairData(X, y, []), seed))
     progress("文档分类器（内部事项）", 5, 5)
