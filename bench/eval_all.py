@@ -30,7 +30,7 @@ SHOWN = [
     ("fp_rate_negatives", "FP topic/temporal"), ("fp_meta", "FP meta"), ("entry_top1", "entry top-1"),
     ("entry_top3", "entry top-3"), ("period_agreement", "period"), ("ece", "ECE"),
     ("wrong_unflagged", "wrong w/o review"), ("evidence_precision", "密点 precision"),
-    ("passage_recall", "密点 recall"), ("dilution", "dilution kept"), ("invisible", "U+200B kept"),
+    ("passage_recall", "密点 recall"), ("dilution", "dilution kept"), ("position", "public before kept"), ("invisible", "U+200B kept"),
     ("reflow", "reflow kept"), ("lowering", "lowering promise"), ("seconds", "seconds"),
 ]
 

@@ -1,7 +1,8 @@
 """Metamorphic properties over every secret document of the evaluation sets (corpus/eval).
 
-Appending public documents never lowers the level; zero-width characters and PDF-style line
-wrapping change nothing; deleting the passages that ``lowering`` names gives the promised level.
+Appending public documents never lowers the level, nor does placing them before the document;
+zero-width characters and PDF-style line wrapping change nothing; deleting the passages that
+``lowering`` names gives the promised level.
 The issue's target is 99% for each; where the engine does not reach it yet the floor below is what
 it measured, so a change that makes it worse fails (see the README's figures).
 """
@@ -21,7 +22,7 @@ from dingmi.evaluate import robustness
 EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval"
 SETS = {"dev": (), "dev_realistic": (), "dev_unseen": ("unseen_catalog.jsonl",)}
 # property → least share of documents that keep their level (target 0.99 everywhere)
-FLOOR = {"invisible": 0.99, "lowering": 0.99, "reflow": 0.93, "dilution": 0.95}
+FLOOR = {"invisible": 0.99, "lowering": 0.99, "reflow": 0.93, "dilution": 0.95, "position": 0.93}
 
 
 @cache
@@ -69,3 +70,40 @@ def test_appended_public_notice_does_not_clear_an_exam_paper(engine: Engine) -> 
     from documents import EXAM_BEFORE, EXAM_PUBLISHED
 
     assert engine.suggest(EXAM_BEFORE + "\n\n" + EXAM_PUBLISHED).level == engine.suggest(EXAM_BEFORE).level
+
+
+PUBLIC_NOTICE = """某市档案馆
+公告
+〔2026〕第2号
+关于馆藏档案向社会开放的公告
+　　经开放审核，我馆1995年以前形成的3860卷档案自2026年6月9日起向社会开放。
+　　特此公告。
+某市档案馆
+2026年6月1日
+"""
+
+
+def test_a_public_notice_before_an_exam_paper_does_not_clear_it(engine: Engine) -> None:
+    """Each document pasted together is read as its own: a 公告 placed first declares its own content public,
+    not the exam paper after it, and its title and dates are not the paper's."""
+    from documents import EXAM_BEFORE
+
+    alone = engine.suggest(EXAM_BEFORE)
+    for text in (PUBLIC_NOTICE + "\n" + EXAM_BEFORE, PUBLIC_NOTICE + "\n" + EXAM_BEFORE + "\n" + PUBLIC_NOTICE):
+        s = engine.suggest(text)
+        assert (s.level, s.period) == (alone.level, alone.period)
+        assert "declared_not_secret" not in s.flags
+        assert {e.entry_id for e in s.evidence} == {e.entry_id for e in alone.evidence}
+    # the notice alone is still declared public
+    assert engine.suggest(PUBLIC_NOTICE).level == "非密"
+
+
+def test_a_later_documents_own_marking_is_not_a_forwarded_source(engine: Engine) -> None:
+    """The marking in the 版头 of a document pasted after another marks that document, not a source the
+    text forwards: it is read as the document's existing marking would be, never as 派生定密."""
+    from documents import EXAM_BEFORE
+
+    marked = "秘密★启用前\n" + EXAM_BEFORE
+    s = engine.suggest(PUBLIC_NOTICE + "\n" + marked)
+    assert "derived" not in s.flags
+    assert s.level == engine.suggest(marked).level

@@ -143,3 +143,23 @@ def test_a_pdf_wrap_keeps_the_title_block_and_joins_cut_figures() -> None:
     original = [line.strip() for line in make_view(text).text.split("\n") if line.strip()]
     view = [line.strip() for line in make_view(wrapped).text.split("\n") if line.strip()]
     assert view == original
+
+
+def test_a_title_above_an_addressee_opens_a_document_without_a_closing_date() -> None:
+    """GB/T 9704: the 主送 line follows the title, so a title above one opens a document wherever it stands —
+    a public text that ends without a 落款 date (a web page, an excerpt) can be followed by another; a lead-in
+    ending in a colon is no addressee."""
+    public = "测量标志保护须知\n一、永久性测量标志不得损毁。\n二、发现损坏请及时报告。\n"
+    letter = "东滨省教育厅\n关于报送2026年统计资料的函\n教育部高等教育司：\n现将有关资料报送如下。\n"
+    passages = split_passages(normalize(public + letter))
+    assert _part_of(passages, "及时报告") == 0
+    assert _part_of(passages, "东滨省教育厅") == 1 and _part_of(passages, "报送如下") == 1
+    lead_in = public + "关于考点设置的说明\n现将有关事项说明如下：\n考点设在第一中学。\n"
+    assert {p.part for p in split_passages(normalize(lead_in))} == {0}
+
+
+def test_a_date_in_a_masthead_closes_nothing() -> None:
+    """A 简报's masthead prints its date before any body text: that is no 落款, and the line after it does not
+    open another text."""
+    brief = "人事考试工作简报\n第12期\n东滨省人事考试院办公室编\n2026年6月30日\n本期要目\n全省考试工作平稳有序。\n"
+    assert {p.part for p in split_passages(normalize(brief))} == {0}

@@ -53,10 +53,10 @@ class Analysis:
     signals: list[PassageSignals]
     ctx: DocContext
     matches: list[EntryMatch]
-    doc: DocFeatures
+    docs: dict[int, DocFeatures]  # each document of the text → its secret-like wording
     source: SourceMarking | None
-    unclear: list[Passage]
-    first_end: int  # where the first document ends (text pasted after its 落款 begins)
+    unclear: dict[int, list[Passage]]  # each document of the text → its passages handled as secret
+    spans: dict[int, tuple[int, int]]  # each document of the text → its span (the first starts at 0)
 
 
 @dataclass
@@ -71,6 +71,7 @@ class Decision:
     source_level: str = ""
     source_period: str = ""
     internal_by_model: bool = False  # 内部 from the document classifier: no 内部 entry matched
+    unclear: list[Passage] = field(default_factory=list)  # passages of a 不明确事项, handled as secret
     set_aside: list[EntryMatch] = field(default_factory=list)  # weaker higher-level matters, for review
 
 
@@ -112,24 +113,33 @@ class Engine:
         norm = normalize(view.text)
         passages = split_passages(norm)
         # the header is the first document's own: text pasted after its 落款 has its own dates and titles
-        first_end = next((p.start for p in passages if p.part > 0), len(norm))
+        spans = _part_spans(passages, len(norm))
+        first_end = spans[0][1] if spans else len(norm)
         header = parse_header(view.text[:first_end], title)
         signals = [passage_signals(p.text) for p in passages]
+        # a document pasted after the first is read as its own: its header (title, dates, marking) and its
+        # state (form, declarations), so where it stands in the text never changes how it is read
+        part_headers, part_states = {}, {}
+        for part, (s, t) in spans.items():
+            if part:
+                part_headers[part] = parse_header(view.text[s:t])
+                part_states[part] = doc_state(norm[s:t], part_headers[part])
         title_norm = normalize(header.title)
-        signals = _answers(passages, signals, bool(_SECRECY.search(title_norm)))
-        # the title and the 版头/落款 elements name the document; they never disclose its content
-        disclose = [0.05 if is_formal(p.text) or (title_norm and p.text == title_norm) else disclosure(s, p.heading)
-                    for s, p in zip(signals, passages)]
-        title_span = None
-        if title_norm:
-            i = norm.find(title_norm)
+        titles = {0: title_norm, **{k: normalize(h.title) for k, h in part_headers.items()}}
+        title_spans = {}  # each document's title in the text (the first one's title may be given apart)
+        for part, name in titles.items():
+            i = (norm.find(name, *spans[part]) if part else norm.find(name)) if name else -1
             if i >= 0:
-                title_span = (i, i + len(title_norm))
-        sections: dict[int, list[str]] = defaultdict(lambda: [title_norm])
+                title_spans[part] = (i, i + len(name))
+        signals = _answers(passages, signals, {k: bool(_SECRECY.search(name)) for k, name in titles.items()})
+        # the title and the 版头/落款 elements name the document; they never disclose its content
+        disclose = [0.05 if is_formal(p.text) or (titles.get(p.part) and p.text == titles[p.part]) else disclosure(s, p.heading)
+                    for s, p in zip(signals, passages)]
+        sections: dict[int, list[str]] = {}
         about: dict[int, list[bool]] = defaultdict(list)
         by_section: dict[int, list[int]] = defaultdict(list)
         for i, (p, sig) in enumerate(zip(passages, signals)):
-            sections[p.section].append(p.text)
+            sections.setdefault(p.section, [titles[p.part]]).append(p.text)
             if not p.heading:
                 about[p.section].append(sig.about)
                 by_section[p.section].append(i)
@@ -138,27 +148,33 @@ class Engine:
         state = doc_state(norm[:first_end], header)
         ctx = DocContext(
             norm, passages, signals, disclose, _scope_texts(passages, sections), header, state,
-            title_span, {k: sum(v) / len(v) for k, v in about.items() if v}, by_section,
+            title_spans.get(0), {k: sum(v) / len(v) for k, v in about.items() if v}, by_section, part_headers, part_states,
+            title_spans,
         )
         matches = self.matcher.match(ctx)
-        # secret-like wording is read in the first document and outside passages that speak about secrecy
-        own = "\n".join(p.text for p, sig in zip(passages, signals) if p.part == 0 and not sig.about)
-        meta = meta_score(norm[:first_end])
-        signals_count, asked = secret_signals(own)
-        source = strongest([m for m in source_markings(norm, header.marking_span) if not _about_at(m.start, norm, passages, signals)])
-        doc = DocFeatures(meta, signals_count, asked)
-        unclear = _unclear_passages(passages, signals, bool(asked))
-        return Analysis(view, norm, header, passages, signals, ctx, matches, doc, source, unclear, first_end)
+        # secret-like wording is read in each document of the text, outside passages that speak about secrecy
+        docs, unclear = {}, {}
+        for part, (s, t) in spans.items():
+            mine = [(p, sig) for p, sig in zip(passages, signals) if p.part == part]
+            signals_count, asked = secret_signals("\n".join(p.text for p, sig in mine if not sig.about))
+            docs[part] = DocFeatures(meta_score(norm[s:t]), signals_count, asked)
+            unclear[part] = _unclear_passages([p for p, _ in mine], [sig for _, sig in mine], bool(asked))
+        # a marking in a document's body marks a source it forwards; its own marking (in its 版头) marks itself
+        marks = []
+        for part, (s, t) in spans.items():
+            own = header.marking_span if part == 0 else part_headers[part].marking_span
+            marks += [replace(m, start=m.start + s, end=m.end + s) for m in source_markings(norm[s:t], own)]
+        source = strongest([m for m in marks if not _about_at(m.start, norm, passages, signals)])
+        return Analysis(view, norm, header, passages, signals, ctx, matches, docs, source, unclear, spans)
 
     def _decide(self, a: Analysis) -> Decision:
         found, set_aside = _matters(a.matches, [p.part for p in a.passages], a.signals, self.scorer)
         flags: list[str] = []
-        declared = a.ctx.doc_state.declared_not_secret and not a.source
-        if declared:  # the document's own determination: its state-secret matters go to the reviewer
-            overruled = [m for m in found if is_secret(m.level)]
+        if not a.source:  # a document's own determination: its state-secret matters go to the reviewer
+            overruled = [m for m in found if is_secret(m.level) and a.ctx.state_of(a.passages[m.best].part).declared_not_secret]
             if overruled:
                 set_aside = [*set_aside, *overruled]
-                found = [m for m in found if not is_secret(m.level)]
+                found = [m for m in found if all(m is not o for o in overruled)]
                 flags.append("declared_not_secret")
         level = max((m.level for m in found), key=rank, default="非密")
         period = ""
@@ -173,34 +189,48 @@ class Engine:
             decision.level, decision.period = a.source.level, a.source.period
             decision.source_level, decision.source_period = a.source.level, a.source.period
             flags.append("derived")
-        elif declared:
-            pass  # neither a 不明确事项 nor the document classifier overrules what the document states of itself
-        elif (rank(level) < rank("秘密") and a.unclear and a.doc.meta < 3 and not a.ctx.doc_state.self_published
-              and (a.doc.secret_words >= 2 or a.doc.asked_level)):
-            decision.level = a.doc.asked_level or "秘密"  # 不明确事项: protect provisionally, report
-            decision.period = ""
-            flags.append("unclear_matter")
-        elif (self.scorer is not None and self.scorer.nlp is not None and not a.ctx.doc_state.self_published
-              and not any(a.passages[m.best].part == 0 for m in found)):
-            # the document classifier reads the first document, where no matter was found: what is pasted
-            # after its 落款 never changes its reading
-            p_secret, p_internal = self.scorer.doc_probs(a.view.text[: a.first_end])
-            reads_secret = p_secret > 1.0 - p_secret - p_internal
-            weak = _weak_match(a, self.scorer) if reads_secret else None
-            if weak is not None and rank(weak.level) > rank(level):
-                # two models agree on a secret: the entry the scorer finds likeliest is the basis, for review
-                decision.level, decision.found = weak.level, [*found, weak]
-                decision.period = entry_period(weak.profile.entry.text, weak.profile.entry.period)
-                flags.append("weak_match")
-            elif level == "非密" and p_internal > max(p_secret, 1.0 - p_secret - p_internal):  # INTERNAL is its answer
-                decision.level = "内部"
-                decision.internal_by_model = True
-            elif level == "非密" and reads_secret:  # it reads a state secret no entry matched: never a confident 非密
-                flags.append("classifier_disagrees")
+        else:
+            # a document of the text where no matter was found is read as a whole (不明确事项, the document
+            # classifier) — each on its own, so where it stands in the text never changes its reading
+            matched = {a.passages[m.best].part for m in found}
+            for part in sorted(a.spans):
+                state = a.ctx.state_of(part)
+                if not state.declared_not_secret:  # nothing overrules what a document states of itself
+                    self._read_whole(a, part, part in matched, decision)
         decision.set_aside = [m for m in set_aside if rank(m.level) > rank(decision.level)]
         if decision.set_aside:  # a higher level is possible: the responsible person decides
             flags.append("higher_level_candidate")
         return decision
+
+    def _read_whole(self, a: Analysis, part: int, matched: bool, decision: Decision) -> None:
+        """One document of the text read as a whole: secret-like handling of concrete content no entry covers
+        is a 不明确事项; where no matter was found, the document classifier may read a state secret
+        (``weak_match``, ``classifier_disagrees``) or a work secret (内部)."""
+        doc, unclear, state = a.docs[part], a.unclear[part], a.ctx.state_of(part)
+        if (rank(decision.level) < rank("秘密") and unclear and doc.meta < 3 and not state.self_published
+                and (doc.secret_words >= 2 or doc.asked_level)):
+            decision.level = doc.asked_level or "秘密"  # 不明确事项: protect provisionally, report
+            decision.period = ""
+            decision.unclear = [*decision.unclear, *unclear]
+            if "unclear_matter" not in decision.flags:
+                decision.flags.append("unclear_matter")
+            return
+        if matched or self.scorer is None or self.scorer.nlp is None or state.self_published or decision.unclear:
+            return
+        s, t = a.spans[part]
+        p_secret, p_internal = self.scorer.doc_probs(a.view.text[s:t])
+        reads_secret = p_secret > 1.0 - p_secret - p_internal
+        weak = _weak_match(a, part, self.scorer) if reads_secret else None
+        if weak is not None and rank(weak.level) > rank(decision.level):
+            # two models agree on a secret: the entry the scorer finds likeliest is the basis, for review
+            decision.level, decision.found = weak.level, [*decision.found, weak]
+            decision.period = entry_period(weak.profile.entry.text, weak.profile.entry.period)
+            decision.flags.append("weak_match")
+        elif decision.level == "非密" and p_internal > max(p_secret, 1.0 - p_secret - p_internal):  # INTERNAL
+            decision.level = "内部"
+            decision.internal_by_model = True
+        elif decision.level == "非密" and reads_secret and "classifier_disagrees" not in decision.flags:
+            decision.flags.append("classifier_disagrees")  # a state secret no entry matched: never a confident 非密
 
     def _explain(self, text: str, a: Analysis, d: Decision, ceiling: str | None, authority: str | None) -> Suggestion:
         flags = list(d.flags)
@@ -289,12 +319,12 @@ def wants_learned(matches: list[EntryMatch]) -> bool:
     return bool(matches) and matches[0].rule_score >= LEARNED_FROM
 
 
-def _weak_match(a: Analysis, scorer: LearnedScorer) -> EntryMatch | None:
+def _weak_match(a: Analysis, part: int, scorer: LearnedScorer) -> EntryMatch | None:
     """In a document the classifier reads as a state secret, the state-secret entry the scorer finds most
-    likely in that (first) document, where it has at least half the P the scorer needs to add an entry
+    likely in that document, where it has at least half the P the scorer needs to add an entry
     on its own: two models agreeing on a secret are stronger evidence than either alone. Never on a
     passage that speaks about secrecy."""
-    own = [m for m in a.matches if m.prob is not None and is_secret(m.level) and a.passages[m.best].part == 0
+    own = [m for m in a.matches if m.prob is not None and is_secret(m.level) and a.passages[m.best].part == part
            and not a.signals[m.best].about]
     best = max(own, key=lambda m: (m.prob, m.score), default=None)
     return best if best is not None and best.prob >= 0.5 * scorer.add_from else None
@@ -352,7 +382,7 @@ def _evidence(text: str, a: Analysis, d: Decision, scorer: LearnedScorer | None)
         scorer.select_evidence(d.found, a.ctx)
     items: list[tuple[Passage, str]] = [(p, m.entry_id) for m in d.found for p in m.evidence]
     if "unclear_matter" in d.flags:
-        items = [(p, "") for p in a.unclear]
+        items = [(p, "") for p in d.unclear]
     elif "derived" in d.flags and not items and a.source:
         items = [(p, "") for p, sig in zip(a.passages, a.signals)
                  if p.start > a.source.end and not p.heading and sig.concrete >= 0.5 and not sig.about][:5]
@@ -389,6 +419,15 @@ def _delete(text: str, spans: list[tuple[int, int]]) -> tuple[str, Callable[[int
         return o + (i - k)
 
     return "".join(pieces), back
+
+
+def _part_spans(passages: list[Passage], end: int) -> dict[int, tuple[int, int]]:
+    """Each document of the text → its span (the first starts at 0, each ends where the next begins)."""
+    starts: dict[int, int] = {}
+    for p in passages:
+        starts.setdefault(p.part, 0 if not starts else p.start)
+    bounds = sorted(starts.items())
+    return {k: (s, bounds[j + 1][1] if j + 1 < len(bounds) else end) for j, (k, s) in enumerate(bounds)}
 
 
 def _scope_texts(passages: list[Passage], sections: dict[int, list[str]]) -> dict[int, str]:
@@ -432,7 +471,7 @@ _QUESTION = re.compile(r"^\s*(?:问|[一二三四五六七八九十\d]+\s*问|�
 _ANSWER = re.compile(r"^\s*答\s*[：:]")
 
 
-def _answers(passages: list[Passage], signals: list[PassageSignals], on_secrecy: bool) -> list[PassageSignals]:
+def _answers(passages: list[Passage], signals: list[PassageSignals], on_secrecy: dict[int, bool]) -> list[PassageSignals]:
     """An answer (答：… up to the next question or heading) to a question about secrecy work — one that
     names it (问：哪些测绘成果属于国家秘密？), or any question of a Q&A whose title does (保密知识问答) —
     explains rules: it speaks about secrecy too, whatever figures it cites. An interview record's
@@ -440,7 +479,7 @@ def _answers(passages: list[Passage], signals: list[PassageSignals], on_secrecy:
     out, asked, answering = list(signals), False, False
     for i, (p, sig) in enumerate(zip(passages, signals)):
         if p.heading or _QUESTION.match(p.text):
-            asked = not p.heading and sig.about and (on_secrecy or bool(_SECRECY.search(p.text)))
+            asked = not p.heading and sig.about and (on_secrecy.get(p.part, False) or bool(_SECRECY.search(p.text)))
             answering = False
             continue
         if _ANSWER.match(p.text):

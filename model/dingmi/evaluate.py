@@ -223,8 +223,8 @@ def reflow(text: str, width: int = 23) -> str:
 
 def robustness(suggest: Callable[[str], Any], rows: list[dict[str, Any]], public: list[str]) -> dict[str, Any]:
     """The metamorphic properties over every secret document: appending two public documents never
-    lowers the level; zero-width characters and PDF reflow change nothing; deleting the spans that
-    ``lowering`` names gives the promised level."""
+    lowers the level, and neither does placing them before it (``position``); zero-width characters and
+    PDF reflow change nothing; deleting the spans that ``lowering`` names gives the promised level."""
     counts: dict[str, list[bool]] = defaultdict(list)
     secret = [r for r in rows if rank(r["expected_level"]) >= rank("秘密")]
     for i, row in enumerate(secret):
@@ -233,6 +233,7 @@ def robustness(suggest: Callable[[str], Any], rows: list[dict[str, Any]], public
         if public:
             extra = "\n\n".join(public[(i + k) % len(public)] for k in (0, 1))
             counts["dilution"].append(rank(suggest(text + "\n\n" + extra).level) >= rank(base.level))
+            counts["position"].append(rank(suggest(extra + "\n\n" + text).level) >= rank(base.level))
         counts["invisible"].append(suggest(insert_invisible(text)).level == base.level)
         counts["reflow"].append(suggest(reflow(text)).level == base.level)
         if base.lowering:

@@ -156,8 +156,9 @@ def _matched_in_part(ctx: DocContext, m: EntryMatch, part: int) -> int:
     its title's): a document pasted after it never changes the count."""
     spans = [(p.start, p.end) for p in ctx.passages if p.part == part]
     text = ctx.norm[spans[0][0] : spans[-1][1]] if spans else ""
-    if part == 0 and ctx.title_span:
-        text = ctx.norm[ctx.title_span[0] : ctx.title_span[1]] + "\n" + text
+    title = ctx.title_spans.get(part)
+    if title:
+        text = ctx.norm[title[0] : title[1]] + "\n" + text
     keys = set(m.matched)
     return sum(1 for t in m.profile.terms if t.key in keys and any(f in text for f in t.forms))
 
@@ -190,7 +191,8 @@ def _part_views(ctx: DocContext, m: EntryMatch) -> list[tuple[EntryMatch, Passag
     home = ctx.passages[best.index].part
     for part, x in sorted(top.items()):
         if part != home:
-            view = replace(m, best=x.index, best_pair=x, coverage=m.part_cov.get(part, m.doc_coverage), window=x.local)
+            view = replace(m, best=x.index, best_pair=x, coverage=m.part_cov.get(part, m.doc_coverage), window=x.local,
+                           title=m.part_title.get(part, 0.0))
             out.append((view, x))
     return out
 
@@ -241,7 +243,7 @@ class LearnedScorer:
             m.prob, j = max(scored, key=lambda s: (s[0], -s[1]))  # the first of equals: the best passage
             if j:
                 view, x = vs[j]
-                m.best, m.best_pair, m.coverage, m.window = x.index, x, view.coverage, view.window
+                m.best, m.best_pair, m.coverage, m.window, m.title = x.index, x, view.coverage, view.window, view.title
             m.vetoable = m.entry_id in self.known_entries
             m.score = 0.5 * (m.rule_score + m.prob)
         matches.sort(key=lambda m: (-m.score, m.entry_id))

@@ -50,7 +50,7 @@ class EntryMatch:
     score: float
     coverage: float  # weighted share of the entry's terms in the best passage's own document
     window: float  # weighted share in the best passage's subject (passage + scope)
-    title: float
+    title: float  # weighted share named in the title of the best passage's document
     gate: float
     matched: list[str]
     reasons: list[str]
@@ -65,6 +65,7 @@ class EntryMatch:
     best_pair: PassagePair | None = None  # the pair of the best passage
     part_cov: dict[int, float] = field(default_factory=dict)  # document of the text → coverage there
     doc_coverage: float = 0.0  # coverage over the whole text (a document naming none of the terms)
+    part_title: dict[int, float] = field(default_factory=dict)  # document of the text → share named in its title
 
     @property
     def entry_id(self) -> str:
@@ -97,11 +98,15 @@ class DocContext:
     signals: list[PassageSignals]
     disclose: list[float]
     sections: dict[int, str]  # section → its text (title included)
-    header: Header
-    doc_state: DocState
-    title_span: tuple[int, int] | None
+    header: Header  # the first document's
+    doc_state: DocState  # the first document's
+    title_span: tuple[int, int] | None  # the first document's title in the text
     about_share: dict[int, float]  # section → share of its body passages that speak about secrecy
     by_section: dict[int, list[int]]  # section → its non-heading passages
+    # each further document pasted after the first (part → its header and state): read as its own
+    part_headers: dict[int, Header] = field(default_factory=dict)
+    part_states: dict[int, DocState] = field(default_factory=dict)
+    title_spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # each document's title in the text
     states: dict[int, SectionState] = field(default_factory=dict)  # section → its qualifier signals (lazy)
     gates: dict[tuple[int, int, bool], tuple[float, list[str]]] = field(default_factory=dict)  # (section, qualifier id, 已公布) → gate
     features: dict[int, list[float]] = field(default_factory=dict)  # passage → what it does (learned layer, lazy)
@@ -111,9 +116,19 @@ class DocContext:
         """Passages a 内部 matter is never credited in for being named: the title and the 版头/落款 elements,
         headings, duties (不得透露…), mentions (现将…如下) and passages about secrecy state no deliberation,
         draft or list."""
-        t = self.title_span
+        titles = self.title_spans
         return [p.heading or s.requirement or s.mention or s.about or is_formal(p.text)
-                or (t is not None and t[0] <= p.start and p.end <= t[1]) for p, s in zip(self.passages, self.signals)]
+                or (p.part in titles and titles[p.part][0] <= p.start and p.end <= titles[p.part][1])
+                for p, s in zip(self.passages, self.signals)]
+
+    def state_of(self, part: int) -> DocState:
+        """The state of one document of the text (its form, declarations, dates)."""
+        return self.part_states.get(part, self.doc_state)
+
+    @cached_property
+    def section_part(self) -> dict[int, int]:
+        """Section → the document of the text it belongs to."""
+        return {p.section: p.part for p in self.passages}
 
     @cached_property
     def concrete_in(self) -> dict[int, list[int]]:
@@ -131,7 +146,9 @@ class DocContext:
         """An entry's qualifiers checked in one section (cached per section, distinct qualifiers — same
         ``qualifier_id`` — and 已公布 reading)."""
         if sec not in self.states:
-            self.states[sec] = SectionState(self.sections.get(sec, ""), self.header, self.doc_state)
+            part = self.section_part.get(sec, 0)
+            self.states[sec] = SectionState(self.sections.get(sec, ""), self.part_headers.get(part, self.header),
+                                            self.state_of(part))
         state = self.states[sec]
         published = state.published_for(forms)
         key = (sec, qualifier_id, published)
@@ -186,23 +203,26 @@ class Matcher:
             return []
         starts = [p.start for p in passages]
         key_pass: dict[str, set[int]] = defaultdict(set)
-        key_in_title: set[str] = set()
+        key_title: dict[int, set[str]] = defaultdict(set)  # each document's title → the keys named in it
+        titles = list(ctx.title_spans.items())
         for form, positions in forms.items():
             for key in self._form_keys.get(form, ()):
                 for pos in positions:
                     i = bisect.bisect_right(starts, pos) - 1
                     if i >= 0 and pos < passages[i].end:
                         key_pass[key].add(i)
-                    if ctx.title_span and ctx.title_span[0] <= pos < ctx.title_span[1]:
-                        key_in_title.add(key)
+                    for part, (s, e) in titles:
+                        if s <= pos < e:
+                            key_title[part].add(key)
+        in_titles = set().union(*key_title.values())
         coverage: dict[int, float] = defaultdict(float)
-        for key in sorted(key_pass.keys() | key_in_title):  # sorted: sums in a fixed order, same result every run
+        for key in sorted(key_pass.keys() | in_titles):  # sorted: sums in a fixed order, same result every run
             for n, share in self._by_key.get(key, ()):
                 coverage[n] += share
         candidates = [n for n, cov in coverage.items() if cov >= MIN_COVERAGE]
         if len(candidates) > MAX_CANDIDATES:  # a large catalog: the best-covered entries only
             candidates = sorted(candidates, key=lambda n: (-coverage[n], self.profiles[n].entry.id))[:MAX_CANDIDATES]
-        doc = _DocScan(ctx, forms, key_pass, key_in_title)
+        doc = _DocScan(ctx, forms, key_pass, key_title, in_titles)
         out = []
         for n in candidates:
             m = self._score(self.profiles[n], self._qualifier_id[n], coverage[n], doc)
@@ -229,17 +249,22 @@ class Matcher:
         # place (section, preamble, part) → the entry's share named in the section and its preamble, the
         # coverage of the part, and the gate in the section
         places: dict[int, tuple[float, float, float]] = {}
-        by_scope: dict[tuple[int, ...], tuple[float, bool]] = {}  # scope → (local, head) of a passage without terms
+        by_scope: dict[tuple, tuple[float, bool]] = {}  # scope → (local, head) of a passage without terms
         forms_here = frozenset(f for term in t.matched for f in term.forms if f in doc.forms)
         # a work secret (内部) is the matter itself — a deliberation, a draft, a list — more than concrete
         # content, so a passage that names it counts nearly as much as one that details it
         floor = INTERNAL_FLOOR if p.entry.level == "内部" else 0.0
         passages, disclose, head_keys, scopes, place_of = ctx.passages, ctx.disclose, p.head, doc.scopes, doc.places
-        title_keys, title_half, weight = t.title_keys, t.title_w * 0.5, t.weight
+        weight = t.weight
+        # each document's title: its keys and half its weight count for the passages of that document
+        titles = {part: (keys, t.title_w[part] * 0.5) for part, keys in t.title_keys.items()}
         for i in candidates:
             scope = scopes[i]
             own = keys_in.get(i)
-            hit = None if own is not None else by_scope.get(scope)  # without terms: shared by the scope
+            part = passages[i].part
+            title_keys, title_half = titles.get(part, (_NO_KEYS, 0.0))
+            shared = scope if not part else (part, scope)  # a scope of the first document, or (document, scope)
+            hit = None if own is not None else by_scope.get(shared)  # without terms: shared by the scope
             if hit is None:
                 # the entry's weighted share in the passage, the title (half weight) and the headings or
                 # lead-ins above it (terms new in each, in scope order); the head noun among them or not
@@ -257,7 +282,7 @@ class Matcher:
                 w = w / total
                 hit = (w if w < 1.0 else 1.0, not head_keys or not head_keys.isdisjoint(keys))
                 if own is None:
-                    by_scope[scope] = hit
+                    by_scope[shared] = hit
             local, head = hit
             if own is None:
                 in_passage = 0.0
@@ -270,7 +295,7 @@ class Matcher:
                 g = gates.get(ps.section)
                 if g is None:
                     g = gates[ps.section] = ctx.gate(ps.section, qualifier_id, p.qualifiers, forms_here)
-                place = (_section_share(t, ps.section, ps.preamble, total), t.part_cov.get(ps.part, 0.0), g[0])
+                place = (_section_share(t, ps.section, ps.preamble, ps.part, total), t.part_cov.get(ps.part, 0.0), g[0])
                 places[place_of[i]] = place
             share, part_cov, gate_value = place
             in_sec = share if share > local else local  # max(local, share)
@@ -298,10 +323,12 @@ class Matcher:
                            if s >= cut and s > 0 and (i == best_i or floor or signals[i].concrete >= SECTION_CONCRETE)),
                           key=lambda x: x.start)
         keys = [term.key for term in sorted(t.matched, key=lambda term: -term.weight)]
+        part_title = {part: w / total for part, w in t.title_w.items()}
+        home = passages[best_i].part
         return EntryMatch(
-            p, score, t.part_cov.get(passages[best_i].part, coverage), best_w, t.title_w / total, g, keys, reasons,
+            p, score, t.part_cov.get(home, coverage), best_w, part_title.get(home, 0.0), g, keys, reasons,
             evidence, require_ok, excluded, rule_score=score, best=best_i, pairs=pairs, best_pair=best_pair,
-            part_cov=t.part_cov, doc_coverage=coverage,
+            part_cov=t.part_cov, doc_coverage=coverage, part_title=part_title,
         )
 
 
@@ -312,14 +339,15 @@ class _DocScan:
     """Per-document inputs shared by every entry scored: where each term key was found, and which
     passages each heading or lead-in passage scopes."""
 
-    __slots__ = ("ctx", "forms", "key_pass", "key_in_title", "children", "scopes", "places")
+    __slots__ = ("ctx", "forms", "key_pass", "key_title", "in_titles", "children", "scopes", "places")
 
     def __init__(self, ctx: DocContext, forms: dict[str, list[int]], key_pass: dict[str, set[int]],
-                 key_in_title: set[str]) -> None:
+                 key_title: dict[int, set[str]], in_titles: set[str]) -> None:
         self.ctx = ctx
         self.forms = forms
         self.key_pass = key_pass
-        self.key_in_title = key_in_title
+        self.key_title = key_title  # document of the text → keys named in its title
+        self.in_titles = in_titles  # keys named in any title
         self.children: dict[int, list[int]] = defaultdict(list)
         for j, p in enumerate(ctx.passages):
             for i in p.scope:
@@ -330,13 +358,13 @@ class _DocScan:
 
 
 class _EntryTerms:
-    """Where one entry's terms occur in a document: per passage, per section and part, and in the title."""
+    """Where one entry's terms occur in a document: per passage, per section and part, and in each title."""
 
     __slots__ = ("matched", "weight", "weight_in", "keys_in", "title_keys", "title_w", "title_share", "sec_keys", "part_cov")
 
     def __init__(self, p: EntryProfile, doc: _DocScan) -> None:
-        key_pass, key_in_title, passages = doc.key_pass, doc.key_in_title, doc.ctx.passages
-        self.matched = matched = [t for t in p.terms if t.key in key_pass or t.key in key_in_title]
+        key_pass, in_titles, passages = doc.key_pass, doc.in_titles, doc.ctx.passages
+        self.matched = matched = [t for t in p.terms if t.key in key_pass or t.key in in_titles]
         self.weight = weight = {t.key: t.weight for t in matched}
         weight_in: dict[int, float] = {}
         keys_in: dict[int, set[str]] = {}
@@ -349,9 +377,10 @@ class _EntryTerms:
                     weight_in[i] = 0.0 + t.weight
                     keys_in[i] = {t.key}
         self.weight_in, self.keys_in = weight_in, keys_in
-        self.title_keys = title_keys = {t.key for t in matched if t.key in key_in_title}
-        self.title_w = sum(t.weight for t in matched if t.key in key_in_title)
-        self.title_share: float | None = None  # share named in the title alone (see _section_share)
+        # each document's title (part → the entry's keys there and their weight)
+        self.title_keys = title_keys = {part: {t.key for t in matched if t.key in ks} for part, ks in doc.key_title.items()}
+        self.title_w = {part: sum(t.weight for t in matched if t.key in ks) for part, ks in doc.key_title.items()}
+        self.title_share: dict[int, float] = {}  # part → share named in its title alone (see _section_share)
         # coverage is read within the passage's own document: text pasted after it never changes it;
         # the subject may be set anywhere in the section (a short notice names it once, then details it)
         part_keys: dict[int, set[str]] = defaultdict(set)
@@ -361,7 +390,8 @@ class _EntryTerms:
             part_keys[ps.part] |= ks
             sec_keys[ps.section] |= ks
         total = p.total_weight
-        self.part_cov = {part: sum(weight[k] for k in sorted(ks | title_keys)) / total for part, ks in part_keys.items()}
+        self.part_cov = {part: sum(weight[k] for k in sorted(ks | title_keys.get(part, _NO_KEYS))) / total
+                         for part, ks in part_keys.items()}
 
 
 def _candidates(t: _EntryTerms, doc: _DocScan) -> set[int]:
@@ -379,12 +409,14 @@ def _candidates(t: _EntryTerms, doc: _DocScan) -> set[int]:
     return candidates
 
 
-def _section_share(t: _EntryTerms, section: int, preamble: int, total: float) -> float:
-    """The entry's weighted share named in a section, its part's preamble and the title."""
+def _section_share(t: _EntryTerms, section: int, preamble: int, part: int, total: float) -> float:
+    """The entry's weighted share named in a section, its part's preamble and its document's title."""
     sec_keys = t.sec_keys
+    title_keys = t.title_keys.get(part, _NO_KEYS)
     if section not in sec_keys and preamble not in sec_keys:  # the title's share (most sections)
-        if t.title_share is None:
-            t.title_share = sum(t.weight[k] for k in sorted(t.title_keys)) / total
-        return t.title_share
-    ks = sec_keys.get(section, _NO_KEYS) | sec_keys.get(preamble, _NO_KEYS) | t.title_keys
+        share = t.title_share.get(part)
+        if share is None:
+            share = t.title_share[part] = sum(t.weight[k] for k in sorted(title_keys)) / total
+        return share
+    ks = sec_keys.get(section, _NO_KEYS) | sec_keys.get(preamble, _NO_KEYS) | title_keys
     return sum(t.weight[k] for k in sorted(ks)) / total

@@ -8,8 +8,8 @@ passage is about without being part of it: the document title, the chain of head
 A *section* is the part under one top-level heading or attachment; qualifiers such as “已公布” apply
 within their section. A *part* is one document of several pasted together: a new part starts after
 a 落款 date line or the 版记's 印发 line when a new title, a short title-like line (a news article's) or
-a 发文字号 follows, or at a 发文字号 line after body text (a form or table without a 落款 can be
-followed by a document too).
+a 发文字号 follows, or after body text at a 发文字号 line or a title followed by a 主送 line (a form or
+table without a 落款 can be followed by a document too).
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ _NUMBER_LINE = re.compile(r"^[^\s。，,；;：:]{0,20}〔\s*\d{4}\s*〕\s*第?\
 # title, a 发文机关标志); a date, a note in brackets, 附件/抄送 lines and table rows do not
 _TITLE_LIKE = re.compile(r"^(?![（(\[【<《]|附|抄送|印发|主题词|此页)[^\t。；;！!？?：:]{4,40}$")
 _ORGAN_LINE = re.compile(r"^[^\s。，,；;：:“”]{2,30}$")  # the 发文机关标志 above it: a name, no sentence
+# a title above a 主送 line (GB/T 9704: the 主送机关 follows the title) opens a document wherever it stands
+_LETTER_TITLE = re.compile(r"^(?:关于[^\t。；;！!？?：:]{2,78}|[^\t。；;！!？?：:]{2,60}(?:通知|报告|请示|函|批复|意见|决定|通报|纪要))$")
+_ADDRESSEE = re.compile(r"^(?!.*(?:如下|以下|下列|现将|特此))[^\t。；;！!？?：:]{2,80}[：:]$")
 _MAX_PASSAGE = 400  # longer sentences are cut into windows so one passage never spans a page
 
 
@@ -72,13 +75,15 @@ def split_passages(norm: str) -> list[Passage]:
     has_body = False  # the current document has a sentence of body text (a 版头 has none)
     part_start = 0  # index of the current document's first passage (a document's passages are contiguous)
     single = False  # the last non-blank line is one passage of its own
-    for line in norm.split("\n"):
+    lines = norm.split("\n")
+    for n, line in enumerate(lines):
         line_start, pos = pos, pos + len(line) + 1
         body = line.strip()
         if not body:
             lead = table_head = None
             continue
-        if (after_date and (_NEW_DOC.search(body) or _title_like(body))) or (has_body and _NUMBER_LINE.match(body)):
+        if ((after_date and (_NEW_DOC.search(body) or _title_like(body)))
+                or (has_body and (_NUMBER_LINE.match(body) or _opens_letter(body, lines, n)))):
             part += 1
             section += 1
             preamble = section
@@ -91,8 +96,10 @@ def split_passages(norm: str) -> list[Passage]:
             if last and _ORGAN_LINE.match(last) and not DATE_LINE.match(last) and not IMPRINT_LINE.match(last):
                 out[-1] = replace(out[-1], scope=(), section=section, part=part, preamble=preamble)
                 part_start -= 1
-        elif DATE_LINE.match(body) or IMPRINT_LINE.match(body):
-            after_date = 3  # a 落款 date or the 版记: a new document may start within the next lines (organ, number, title)
+        elif IMPRINT_LINE.match(body) or (has_body and DATE_LINE.match(body)):
+            # the 版记 or a 落款 date (a date in a 版头, before any body text, closes nothing): a new document
+            # may start within the next lines (organ, number, title)
+            after_date = 3
         elif after_date:
             after_date = 0 if _CLOSING.match(body) else after_date - 1
         offset = line_start + (len(line) - len(line.lstrip()))
@@ -122,6 +129,15 @@ def split_passages(norm: str) -> list[Passage]:
         elif last is not None and not is_row and _LEAD_IN.search(last.text):
             lead = len(out) - 1
     return out
+
+
+def _opens_letter(body: str, lines: list[str], n: int) -> bool:
+    """A document title (关于…, or a line ending in a 文种) whose next line is a 主送 line (…：): the 版头 of
+    a document pasted after body text, even with no 落款 date before it."""
+    if not _LETTER_TITLE.match(body):
+        return False
+    nxt = next((x.strip() for x in lines[n + 1 : n + 4] if x.strip()), "")
+    return bool(_ADDRESSEE.match(nxt))
 
 
 def _title_like(body: str) -> bool:
