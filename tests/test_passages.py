@@ -118,6 +118,19 @@ def test_a_separator_rule_is_never_joined_to_the_imprint_line() -> None:
     assert _part_of(passages, "公告") == 1
 
 
+def test_nothing_is_joined_after_the_imprint_line() -> None:
+    """The 版记's 印发 line ends its document: in a hard-wrapped paste whose width it happens to match, the
+    line after it (another document's 发文机关) still starts a line and a document of its own."""
+    from dingmi.textview import make_view
+
+    imprint = "陇西省自然资源厅办公室　　　　　　2026年5月14日印发"
+    body = "".join(f"这是第{n}行的说明文字写在这里并且没有句号结尾还要再写几个字\n"[: len(imprint)] + "\n" for n in range(1, 6))
+    text = "关于做好测绘成果管理工作的通知\n各市局：\n" + body + imprint + "\n澄港市公共资源交易中心\n测绘项目招标公告\n一、项目概况。\n"
+    view = make_view(text).text
+    assert imprint + "\n澄港市" in view
+    assert _part_of(split_passages(normalize(view)), "澄港市") == 1
+
+
 def test_a_label_after_a_line_longer_than_the_wrap_width_starts_its_own_line() -> None:
     """A line longer than the wrap width was not wrapped: the “说明：” after it is a line of its own."""
     from dingmi.textview import make_view

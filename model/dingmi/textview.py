@@ -16,7 +16,7 @@ from itertools import chain
 from dataclasses import dataclass
 from functools import lru_cache
 
-from dingmi.passages import DATE
+from dingmi.passages import DATE, IMPRINT_LINE
 
 _PAGE_LINE = re.compile(
     r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|[·•‧∙・]\s*\d{1,4}\s*[·•‧∙・]|第\s*\d{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?"
@@ -134,6 +134,7 @@ def _layout_drops(chars: str) -> set[int]:
                 if (body and len(body) >= 0.6 * width and body[-1] not in _SENTENCE_END and "\t" not in ps
                         and s.strip() and not opens and not _DATE_LINE.match(s)
                         and not _RULE_LINE.match(ps) and not _RULE_LINE.match(s)
+                        and not IMPRINT_LINE.match(body) and not IMPRINT_LINE.match(s.strip())  # a 版记 line of its own
                         and not (_TITLE_END.search(body) and _ADDRESSEES.match(s.strip()))
                         and not _OWN_LINE.match(ps) and not _OWN_LINE.match(s)):
                     drop.add(pp + len(ps))  # the break after the previous line
