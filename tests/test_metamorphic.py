@@ -54,6 +54,33 @@ def test_invisible_and_wrapped_text_give_the_same_evidence(engine: Engine) -> No
         assert all(variant[e.start : e.end] == e.text for e in s.evidence)  # offsets index the text given
 
 
+def test_line_endings_trailing_spaces_and_half_width_stops_change_nothing(engine: Engine) -> None:
+    """Windows and web-form line endings (\\r\\n, \\r), spaces left at the end of wrapped lines and a full stop
+    typed half-width after a Chinese character are not content: level, marking and 密点 stay, and the
+    evidence indexes the text given."""
+    from documents import EXAM_BEFORE
+
+    from dingmi.evaluate import reflow
+
+    plain = engine.suggest(EXAM_BEFORE)
+    variants = (
+        EXAM_BEFORE.replace("\n", "\r\n"),
+        EXAM_BEFORE.replace("\n", "\r"),
+        "\n".join(line + "  " for line in reflow(EXAM_BEFORE).split("\n")),
+        EXAM_BEFORE.replace("。", "."),
+    )
+    for variant in variants:
+        s = engine.suggest(variant)
+        assert (s.level, s.marking, len(s.evidence)) == (plain.level, plain.marking, len(plain.evidence)), repr(variant[:40])
+        assert all(variant[e.start : e.end] == e.text for e in s.evidence)
+
+
+def test_a_half_width_stop_in_a_number_or_a_file_name_is_no_full_stop() -> None:
+    from dingmi.textview import make_view
+
+    assert make_view("见第3.2条和附件报告.docx。确定为机密.\n").text == "见第3.2条和附件报告.docx。确定为机密。\n"
+
+
 def test_lowering_is_rechecked(engine: Engine) -> None:
     from documents import EXAM_BEFORE
 

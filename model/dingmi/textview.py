@@ -37,6 +37,7 @@ _OPENERS = re.compile(f"{_ITEM.pattern}|{_LABEL.pattern}")
 _TITLE_END = re.compile(r"^\s*关于|(?:通知|通报|请示|报告|方案|意见|决定|批复|复函|函|纪要|规定|办法|总结|计划|公告|通告|要点|规划|细则)\s*$")
 _ADDRESSEES = re.compile(r"^(?![^：:]*(?:如下|现将|现就))[^。；;：:]{1,60}[：:]\s*$")
 _OWN_LINE = re.compile(r"^\s*(?:[^\s，,。]{0,12}[〔\[［(（]\d{4}[〕\]］)）]\s*第?\s*\d+\s*号|[（(][^（()）]*[）)])\s*$")
+_HALF_STOP = re.compile(r"(?<=[\u4e00-\u9fff”’」』)）])\.(?![0-9A-Za-z.])")  # not 第3.2条, 报告.docx, ……
 _RULE_LINE = re.compile(r"^\s*[—\-─━_＿=＝－~～·…]{3,}\s*$")  # a separator rule (the 版记's lines): layout, never wrapped text
 
 
@@ -62,14 +63,18 @@ class TextView:
 
 
 def make_view(text: str) -> TextView:
-    """Drop format characters, page-number lines and running headers; rejoin hard-wrapped lines."""
+    """Drop format characters, page-number lines and running headers; rejoin hard-wrapped lines. Line
+    endings are read as ``\\n`` whatever their convention (``\\r\\n``, ``\\r``: text pasted from Windows or a
+    web form), and a half-width full stop after a Chinese character as ``。``."""
     fmt = _format_chars(text)
-    if not fmt:
+    if not fmt and "\r" not in text:
         keep: list[int] | range = range(len(text))
         chars = text
     else:
-        keep = [i for i, ch in enumerate(text) if ch not in fmt]
-        chars = "".join(text[i] for i in keep)
+        keep = [i for i, ch in enumerate(text) if ch not in fmt and not (ch == "\r" and text.startswith("\n", i + 1))]
+        chars = "".join(text[i] for i in keep).replace("\r", "\n")
+    if "." in chars:  # a full stop typed half-width (or read so by OCR) after a Chinese character ends a sentence
+        chars = _HALF_STOP.sub("。", chars)
     drop = _layout_drops(chars)
     if not drop:
         return TextView(chars, tuple(keep), len(text))
@@ -137,7 +142,7 @@ def _layout_drops(chars: str) -> set[int]:
                         and not IMPRINT_LINE.match(body) and not IMPRINT_LINE.match(s.strip())  # a 版记 line of its own
                         and not (_TITLE_END.search(body) and _ADDRESSEES.match(s.strip()))
                         and not _OWN_LINE.match(ps) and not _OWN_LINE.match(s)):
-                    drop.add(pp + len(ps))  # the break after the previous line
+                    drop.update(range(pp + len(body), pp + len(ps) + 1))  # the break (and spaces before it)
             prev = (p, s)
     return drop
 
