@@ -81,6 +81,48 @@ def test_a_half_width_stop_in_a_number_or_a_file_name_is_no_full_stop() -> None:
     assert make_view("见第3.2条和附件报告.docx。确定为机密.\n").text == "见第3.2条和附件报告.docx。确定为机密。\n"
 
 
+def test_markdown_marks_and_letter_spacing_are_layout() -> None:
+    """Markdown heading and bold marks (a .md file, a web page) and the spaces a PDF extractor puts between
+    the letters of a letter-spaced line are dropped from the view; table cells and names keep theirs."""
+    from dingmi.textview import make_view
+
+    text = "## 一、组织领导\n**二、工作要求**：严格保密。\n关 于 做 好 高 考 工 作 的 通 知\n河阳市 21408 9612\n#1号机组 王 强"
+    view = make_view(text)
+    assert view.text == "一、组织领导\n二、工作要求：严格保密。\n关于做好高考工作的通知\n河阳市 21408 9612\n#1号机组 王 强"
+    assert all(text[o] == c for o, c in zip(view.offsets, view.text))
+
+
+def test_markdown_and_letter_spaced_copies_read_alike(engine: Engine) -> None:
+    from documents import EXAM_BEFORE
+
+    plain = engine.suggest(EXAM_BEFORE)
+    lines = EXAM_BEFORE.split("\n")
+    md = "\n".join(("### " + line) if line.startswith("关于") else line for line in lines)
+    spaced = "\n".join(" ".join(line) if line.startswith("关于") else line for line in lines)
+    for variant in (md, spaced):
+        s = engine.suggest(variant)
+        assert (s.level, s.marking, s.header["title"]) == (plain.level, plain.marking, plain.header["title"])
+
+
+def test_an_organ_line_repeated_by_pasted_documents_is_no_running_header() -> None:
+    """Several documents of one organ pasted together repeat its name above each 发文字号 and above each
+    落款 date: those lines head and sign documents and stay; a page header repeated alone goes."""
+    from dingmi.textview import make_view
+
+    doc = "某省教育考试院\n某考院〔2026〕18号\n关于试卷交接的通知\n各市：\n试卷定于6月5日交印。\n某省教育考试院\n2026年5月28日\n"
+    assert make_view(doc + "\n" + doc).text.count("某省教育考试院") == 4
+    paged = "".join(f"内部资料注意保存\n第{n}段正文写在这里。\n" for n in range(1, 5))
+    assert "内部资料注意保存" not in make_view(paged).text
+
+
+def test_repeating_handling_wording_does_not_make_a_matter_secret() -> None:
+    from dingmi.derive import secret_signals
+
+    once = secret_signals("本方案严格控制知悉范围。")
+    assert secret_signals("本方案严格控制知悉范围。" * 3) == once
+    assert secret_signals("本方案严格控制知悉范围，不得外传。")[0] > once[0]
+
+
 def test_lowering_is_rechecked(engine: Engine) -> None:
     from documents import EXAM_BEFORE
 

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from dingmi.engine import Engine
 
 PIECES = ["试卷", "参考答案", "启用前", "考试定于6月20日举行", "已公布", "1:5万", "±0.5毫伽", "机密★10年", "转发",
-          "军事禁区", "平方千米", "內部", "２０２６年５月１日", "\n", "。", "　　", "绝密", "不得复印"]
+          "军事禁区", "平方千米", "內部", "２０２６年５月１日", "\n", "。", "　　", "绝密", "不得复印",
+          "## ", "**", " ", "\r", "\r\n", "考 试 试 卷", "."]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -54,7 +54,7 @@ def strongest(marks: list[SourceMarking]) -> SourceMarking | None:
 def secret_signals(norm: str) -> tuple[int, str]:
     """How secret-like the wording is (count) and any level the text itself asks for."""
     explicit = [next(g for g in m.groups() if g) for m in _EXPLICIT.finditer(norm)]
-    count = len(_SECRET_LIKE.findall(norm)) + 2 * len(explicit)
+    count = len(set(_SECRET_LIKE.findall(norm))) + 2 * len(set(explicit))
     return count, highest(explicit) if explicit else ""
 
 

@@ -38,6 +38,9 @@ _TITLE_END = re.compile(r"^\s*关于|(?:通知|通报|请示|报告|方案|意�
 _ADDRESSEES = re.compile(r"^(?![^：:]*(?:如下|现将|现就))[^。；;：:]{1,60}[：:]\s*$")
 _OWN_LINE = re.compile(r"^\s*(?:[^\s，,。]{0,12}[〔\[［(（]\d{4}[〕\]］)）]\s*第?\s*\d+\s*号|[（(][^（()）]*[）)])\s*$")
 _HALF_STOP = re.compile(r"(?<=[\u4e00-\u9fff”’」』)）])\.(?![0-9A-Za-z.])")  # not 第3.2条, 报告.docx, ……
+_MD_HEADING = re.compile(r"^[ \t]{0,3}(#{1,6}[ \t]+)", re.MULTILINE)
+_MD_BOLD = re.compile(r"\*\*(?=\S)[^\n*]+?(?<=\S)\*\*")
+_LETTER_GAP = re.compile(r"(?<=\S) (?=\S)")  # one space between two printing characters
 _RULE_LINE = re.compile(r"^\s*[—\-─━_＿=＝－~～·…]{3,}\s*$")  # a separator rule (the 版记's lines): layout, never wrapped text
 
 
@@ -75,6 +78,11 @@ def make_view(text: str) -> TextView:
         chars = "".join(text[i] for i in keep).replace("\r", "\n")
     if "." in chars:  # a full stop typed half-width (or read so by OCR) after a Chinese character ends a sentence
         chars = _HALF_STOP.sub("。", chars)
+    markup = _markup_drops(chars)
+    if markup:  # dropped first: the layout is read on the lines as they print
+        runs = _kept_runs(len(chars), markup)
+        keep = list(chain.from_iterable(keep[a:b] for a, b in runs))
+        chars = "".join(chars[a:b] for a, b in runs)
     drop = _layout_drops(chars)
     if not drop:
         return TextView(chars, tuple(keep), len(text))
@@ -89,6 +97,28 @@ def _format_chars(text: str) -> set[str]:
     if "".join(text.split()).isprintable():
         return set()
     return {ch for ch in set(text) if ch >= "\u00ad" and _is_format(ch)}
+
+
+def _markup_drops(chars: str) -> set[int]:
+    """Offsets of characters that only format the text: Markdown heading marks (``## 一、…``) and bold
+    markers (``**…**``), and the spaces a PDF extractor puts between the letters of a letter-spaced line
+    (``关 于 做 好 …``: a line whose characters are nearly all one space apart)."""
+    drop: set[int] = set()
+    if "#" in chars or "**" in chars:
+        for m in _MD_HEADING.finditer(chars):
+            drop.update(range(m.start(1), m.end(1)))
+        for m in _MD_BOLD.finditer(chars):
+            drop.update((m.start(), m.start() + 1, m.end() - 2, m.end() - 1))
+    if " " in chars:
+        pos = 0
+        for line in chars.split("\n"):
+            letters = len(line) - line.count(" ")
+            if letters >= 4 and " " in line:
+                gaps = [m.start() for m in _LETTER_GAP.finditer(line)]
+                if len(gaps) >= 0.8 * (letters - 1):
+                    drop.update(pos + g for g in gaps)
+            pos += len(line) + 1
+    return drop
 
 
 def _kept_runs(length: int, drop: set[int]) -> list[tuple[int, int]]:
@@ -120,7 +150,7 @@ def _layout_drops(chars: str) -> set[int]:
     dropped_lines = set()
     for n, (p, s) in enumerate(lines):
         st = s.strip()
-        if st and (_PAGE_LINE.match(st) or st in running):
+        if st and (_PAGE_LINE.match(st) or (st in running and not _signs_a_document(lines, n))):
             dropped_lines.add(n)
             drop.update(range(p, p + len(s) + 1))  # the line and its line break
     width = _wrap_width([s for n, (_, s) in enumerate(lines) if n not in dropped_lines])
@@ -145,6 +175,13 @@ def _layout_drops(chars: str) -> set[int]:
                     drop.update(range(pp + len(body), pp + len(ps) + 1))  # the break (and spaces before it)
             prev = (p, s)
     return drop
+
+
+def _signs_a_document(lines: list[tuple[int, str]], n: int) -> bool:
+    """A repeated line that heads or signs a document — a 发文机关 above a 发文字号 or title, a 落款 above
+    its date — is no running page header, however often documents of that organ are pasted together."""
+    nxt = next((s.strip() for _, s in lines[n + 1 : n + 4] if s.strip()), "")
+    return bool(_DATE_LINE.match(nxt) or _OWN_LINE.match(nxt) or _TITLE_END.search(nxt))
 
 
 def _wrap_width(lines: list[str]) -> int:
