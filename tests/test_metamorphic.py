@@ -104,6 +104,21 @@ def test_markdown_and_letter_spaced_copies_read_alike(engine: Engine) -> None:
         assert (s.level, s.marking, s.header["title"]) == (plain.level, plain.marking, plain.header["title"])
 
 
+def test_a_double_spaced_paste_is_read_single_spaced(engine: Engine) -> None:
+    """A web page or e-mail paste doubles every line break: read as typed, a lead-in keeps its list and a table
+    its header row; a text whose lines touch keeps its blank lines."""
+    from documents import EXAM_BEFORE
+
+    from dingmi.textview import make_view
+
+    double = EXAM_BEFORE.replace("\n", "\n\n")
+    assert make_view(double).text.rstrip("\n") == EXAM_BEFORE.rstrip("\n")  # the text as typed
+    assert make_view(EXAM_BEFORE).text == EXAM_BEFORE  # lines that touch: its blank lines stay
+    plain, s = engine.suggest(EXAM_BEFORE), engine.suggest(double)
+    assert (s.level, s.marking, len(s.evidence)) == (plain.level, plain.marking, len(plain.evidence))
+    assert all(double[e.start : e.end] == e.text for e in s.evidence)
+
+
 def test_an_organ_line_repeated_by_pasted_documents_is_no_running_header() -> None:
     """Several documents of one organ pasted together repeat its name above each 发文字号 and above each
     落款 date: those lines head and sign documents and stay; a page header repeated alone goes."""

@@ -109,6 +109,7 @@ def _markup_drops(chars: str) -> set[int]:
             drop.update(range(m.start(1), m.end(1)))
         for m in _MD_BOLD.finditer(chars):
             drop.update((m.start(), m.start() + 1, m.end() - 2, m.end() - 1))
+    drop |= _double_spacing(chars)
     if " " in chars:
         pos = 0
         for line in chars.split("\n"):
@@ -119,6 +120,25 @@ def _markup_drops(chars: str) -> set[int]:
                     drop.update(pos + g for g in gaps)
             pos += len(line) + 1
     return drop
+
+
+def _double_spacing(chars: str) -> set[int]:
+    """The surplus line breaks of a double-spaced text (a web page or e-mail paste doubles every line break,
+    so no two lines touch): half of each run of breaks is dropped, which gives back the text as typed — its
+    lines single-spaced, a blank line where it had one. A text whose lines touch keeps its blank lines."""
+    if "\n\n" not in chars:
+        return set()
+    ends, full, pos = [], [], 0
+    for n, line in enumerate(chars.split("\n")):
+        pos += len(line)
+        ends.append(pos)  # the offset of the break that ends line n
+        pos += 1
+        if line.strip():
+            full.append(n)
+    gaps = list(zip(full, full[1:]))
+    if len(full) < 4 or sum(b - a >= 2 for a, b in gaps) < 0.9 * len(gaps):
+        return set()
+    return {ends[k] for a, b in gaps if b - a >= 2 for k in range(a, a + (b - a) // 2)}
 
 
 def _kept_runs(length: int, drop: set[int]) -> list[tuple[int, int]]:
