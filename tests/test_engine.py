@@ -68,6 +68,27 @@ def test_derived_document_follows_source_marking(engine: Engine) -> None:
     assert "exceeds_authority" not in s.flags  # 派生定密不受定密权限限制
 
 
+def test_a_forwarded_source_marks_only_the_document_that_forwards_it(engine: Engine) -> None:
+    """派生定密 is read per document: a 秘密 source forwarded by a notice pasted after an exam paper marks that
+    notice, and never brings the paper's own 机密 down to the source's level."""
+    from documents import EXAM_BEFORE
+
+    alone = engine.suggest(EXAM_BEFORE)
+    assert alone.level == "机密"
+    s = engine.suggest(EXAM_BEFORE + "\n" + FORWARDING)
+    assert (s.level, s.marking) == (alone.level, alone.marking) and "derived" not in s.flags
+    assert "derived" in engine.suggest(FORWARDING).flags
+
+
+FORWARDING = """某县人力资源和社会保障局
+关于转发《2026年度全市中小学教师职称考试命题工作安排》的通知
+各乡镇中心学校：
+　　现将市人社局《2026年度全市中小学教师职称考试命题工作安排》（某人社〔2026〕4号，秘密★1年）转发给你们，并摘录如下：命题人员于3月2日入闱，地点为市教师发展中心。
+某县人力资源和社会保障局
+2026年2月20日
+"""
+
+
 def test_secret_like_content_without_entry_is_an_unclear_matter(engine: Engine) -> None:
     text = """某市发展和改革委员会
 

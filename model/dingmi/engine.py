@@ -54,7 +54,7 @@ class Analysis:
     ctx: DocContext
     matches: list[EntryMatch]
     docs: dict[int, DocFeatures]  # each document of the text → its secret-like wording
-    source: SourceMarking | None
+    sources: dict[int, SourceMarking]  # each document of the text that forwards a marked source → the strongest
     unclear: dict[int, list[Passage]]  # each document of the text → its passages handled as secret
     spans: dict[int, tuple[int, int]]  # each document of the text → its span (the first starts at 0)
 
@@ -160,43 +160,47 @@ class Engine:
             docs[part] = DocFeatures(meta_score(norm[s:t]), signals_count, asked)
             unclear[part] = _unclear_passages([p for p, _ in mine], [sig for _, sig in mine], bool(asked))
         # a marking in a document's body marks a source it forwards; its own marking (in its 版头) marks itself
-        marks = []
+        sources = {}
         for part, (s, t) in spans.items():
             own = header.marking_span if part == 0 else part_headers[part].marking_span
-            marks += [replace(m, start=m.start + s, end=m.end + s) for m in source_markings(norm[s:t], own)]
-        source = strongest([m for m in marks if not _about_at(m.start, norm, passages, signals)])
-        return Analysis(view, norm, header, passages, signals, ctx, matches, docs, source, unclear, spans)
+            marks = [replace(m, start=m.start + s, end=m.end + s) for m in source_markings(norm[s:t], own)]
+            source = strongest([m for m in marks if not _about_at(m.start, norm, passages, signals)])
+            if source is not None:
+                sources[part] = source
+        return Analysis(view, norm, header, passages, signals, ctx, matches, docs, sources, unclear, spans)
 
     def _decide(self, a: Analysis) -> Decision:
         found, set_aside = _matters(a.matches, [p.part for p in a.passages], a.signals, self.scorer)
         flags: list[str] = []
-        if not a.source:  # a document's own determination: its state-secret matters go to the reviewer
-            overruled = [m for m in found if is_secret(m.level) and a.ctx.state_of(a.passages[m.best].part).declared_not_secret]
-            if overruled:
-                set_aside = [*set_aside, *overruled]
-                found = [m for m in found if all(m is not o for o in overruled)]
-                flags.append("declared_not_secret")
-        level = max((m.level for m in found), key=rank, default="非密")
+        # 派生定密: a document that forwards a marked source takes the source's level and period, whatever its
+        # content seems to warrant; the others are read by their content
+        own = {part for part in a.spans if part not in a.sources}
+        # a document's own determination: its state-secret matters go to the reviewer
+        overruled = [m for m in found if is_secret(m.level) and a.passages[m.best].part in own
+                     and a.ctx.state_of(a.passages[m.best].part).declared_not_secret]
+        if overruled:
+            set_aside = [*set_aside, *overruled]
+            found = [m for m in found if all(m is not o for o in overruled)]
+            flags.append("declared_not_secret")
+        content = [m for m in found if a.passages[m.best].part in own]
+        level = max((m.level for m in content), key=rank, default="非密")
         period = ""
-        if found:
-            at_level = [m for m in found if m.level == level]
+        if content:
+            at_level = [m for m in content if m.level == level]
             period = longest_period([entry_period(m.profile.entry.text, m.profile.entry.period) for m in at_level])
-            domains = {m.profile.entry.domain for m in found}
-            if len(domains) > 1 and len({m.level for m in found}) > 1:
-                flags.append("conflict")
+        domains = {m.profile.entry.domain for m in found}
+        if len(domains) > 1 and len({m.level for m in found}) > 1:
+            flags.append("conflict")
         decision = Decision(a.matches, found, level, period, flags)
-        if a.source:  # 派生定密: the source's level and period, whatever the content seems to warrant
-            decision.level, decision.period = a.source.level, a.source.period
-            decision.source_level, decision.source_period = a.source.level, a.source.period
-            flags.append("derived")
-        else:
-            # a document of the text where no matter was found is read as a whole (不明确事项, the document
-            # classifier) — each on its own, so where it stands in the text never changes its reading
-            matched = {a.passages[m.best].part for m in found}
-            for part in sorted(a.spans):
-                state = a.ctx.state_of(part)
-                if not state.declared_not_secret:  # nothing overrules what a document states of itself
-                    self._read_whole(a, part, part in matched, decision)
+        # a document of the text where no matter was found is read as a whole (不明确事项, the document
+        # classifier) — each on its own, so where it stands in the text never changes its reading
+        matched = {a.passages[m.best].part for m in found}
+        for part in sorted(own):
+            if not a.ctx.state_of(part).declared_not_secret:  # nothing overrules what a document states of itself
+                self._read_whole(a, part, part in matched, decision)
+        source = strongest(list(a.sources.values()))
+        if source is not None and rank(source.level) >= rank(decision.level):
+            _derive(decision, source)
         decision.set_aside = [m for m in set_aside if rank(m.level) > rank(decision.level)]
         if decision.set_aside:  # a higher level is possible: the responsible person decides
             flags.append("higher_level_candidate")
@@ -383,14 +387,24 @@ def _evidence(text: str, a: Analysis, d: Decision, scorer: LearnedScorer | None)
     items: list[tuple[Passage, str]] = [(p, m.entry_id) for m in d.found for p in m.evidence]
     if "unclear_matter" in d.flags:
         items = [(p, "") for p in d.unclear]
-    elif "derived" in d.flags and not items and a.source:
+    elif "derived" in d.flags and not items and a.sources:
+        source = strongest(list(a.sources.values()))
         items = [(p, "") for p, sig in zip(a.passages, a.signals)
-                 if p.start > a.source.end and not p.heading and sig.concrete >= 0.5 and not sig.about][:5]
+                 if p.start > source.end and not p.heading and sig.concrete >= 0.5 and not sig.about][:5]
     out: dict[tuple[int, int], Evidence] = {}
     for p, entry_id in sorted(items, key=lambda x: x[0].start):
         s, t = a.view.to_original(p.start, p.end)
         out.setdefault((s, t), Evidence(s, t, text[s:t], entry_id))
     return list(out.values())
+
+
+def _derive(d: Decision, source: SourceMarking) -> None:
+    """The decision of a text whose highest level is a forwarded source's (派生定密): its level and period,
+    with what the other documents' readings flagged set aside (they are no higher)."""
+    d.level, d.period = source.level, source.period
+    d.source_level, d.source_period = source.level, source.period
+    d.flags[:] = [f for f in d.flags if f not in ("unclear_matter", "weak_match", "classifier_disagrees")] + ["derived"]
+    d.unclear, d.internal_by_model = [], False
 
 
 def _at_level(evidence: list[Evidence], d: Decision, level: str) -> list[Evidence]:
