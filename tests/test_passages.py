@@ -176,3 +176,34 @@ def test_a_date_in_a_masthead_closes_nothing() -> None:
     open another text."""
     brief = "人事考试工作简报\n第12期\n东滨省人事考试院办公室编\n2026年6月30日\n本期要目\n全省考试工作平稳有序。\n"
     assert {p.part for p in split_passages(normalize(brief))} == {0}
+
+
+def test_after_the_note_under_the_date_a_document_may_start_and_the_note_stays() -> None:
+    """GB/T 9704 prints the 附注 （此件公开发布） under the 成文日期: the last line of its document, after which
+    another may start — and the note, which declares its own document public, stays with it."""
+    closed = "关于开展评估工作的通知\n各市局：\n请按要求开展评估。\n江岭省生态环境厅\n2026年3月12日\n（此件公开发布）\n"
+    passages = split_passages(normalize(closed + "东澜省教育考试院\n2026年1月学业水平考试审题纪要\n试卷定于1月8日启用。\n"))
+    assert _part_of(passages, "此件公开发布") == 0
+    assert _part_of(passages, "东澜省教育考试院") == 1 and _part_of(passages, "启用") == 1
+
+
+def test_an_organ_above_a_title_opens_a_document_after_body_text() -> None:
+    """A 方案 or 纪要 has no 主送 line: an organ's name on a line of its own with a title under it still heads a
+    document pasted after body text; a 落款 organ above its date does not."""
+    public = "测量标志保护须知\n一、永久性测量标志不得损毁。\n二、发现损坏请及时报告。\n"
+    plan = "南溪市交通运输综合行政执法支队\n全市超限超载车辆集中夜查行动方案\n一、行动时间\n5月8日22时至次日6时。\n"
+    passages = split_passages(normalize(public + plan))
+    assert _part_of(passages, "及时报告") == 0 and _part_of(passages, "南溪市") == 1 and _part_of(passages, "22时") == 1
+    signed = public + "南溪市交通运输局\n2026年5月1日\n"
+    assert {p.part for p in split_passages(normalize(signed))} == {0}
+
+
+def test_a_document_number_repeated_as_a_page_header_is_dropped() -> None:
+    """A PDF's running header may be the 发文字号: repeated on every page it is layout, not a new 版头; the
+    number in the 版头 (above the title) stays."""
+    from dingmi.textview import make_view
+
+    pages = "".join(f"江环固〔2026〕19号\n第{n}页的正文写在这里。\n" for n in range(1, 5))
+    view = make_view("江岭省生态环境厅文件\n江环固〔2026〕19号\n关于开展评估工作的通知\n各市局：\n" + pages).text
+    assert view.count("江环固〔2026〕19号") == 1
+    assert {p.part for p in split_passages(normalize(view))} == {0}

@@ -32,7 +32,9 @@ DATE = r"(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年\s*\S{1,3}\s*�
 DATE_LINE = re.compile(rf"^\s*{DATE}\s*(?:印发)?\s*$")  # a 落款 成文日期 or 印发 date on a line of its own
 # the 版记's last line, 印发机关 and 印发日期 (GB/T 9704): the document ends here
 IMPRINT_LINE = re.compile(rf"^[^\s。，,；;：:]{{2}}[^。，,；;：:]{{0,40}}?{DATE}\s*印发\s*$")
-_CLOSING = re.compile(r"^(?:附件|抄送|印发|主题词|[（(]联系人|联系人|[（(]此件|此页无正文)")
+_CLOSING = re.compile(r"^(?:附件|抄送|印发|主题词|[（(]联系人|联系人|此页无正文)")
+# the 附注 under the 成文日期 (（此件公开发布）): the last line of the body, after which a document may start
+_NOTE_LINE = re.compile(r"^[（(]此件[^）)]*[）)]$")
 # a title: 关于…, or a line ending in a 文种 (党政机关公文处理工作条例 第八条: 决议 决定 命令 公报 公告 通告 意见 通知
 # 通报 报告 请示 批复 议案 函 纪要) or in the name of a common document kind (方案, 总结, 简报…)
 _NEW_DOC = re.compile(r"〔\s*\d{4}\s*〕|^关于|(?:决议|决定|命令|公报|公告|通告|意见|通知|通报|报告|请示|批复|议案|函|纪要"
@@ -46,6 +48,7 @@ _ORGAN_LINE = re.compile(r"^[^\s。，,；;：:“”]{2,30}$")  # the 发文机
 # a title above a 主送 line (GB/T 9704: the 主送机关 follows the title) opens a document wherever it stands
 _LETTER_TITLE = re.compile(r"^(?:关于[^\t。；;！!？?：:]{2,78}|[^\t。；;！!？?：:]{2,60}(?:通知|报告|请示|函|批复|意见|决定|通报|纪要))$")
 _ADDRESSEE = re.compile(r"^(?!.*(?:如下|以下|下列|现将|特此))[^\t。；;！!？?：:]{2,80}[：:]$")
+_ORGAN_NAME = re.compile(r"^[^\s。，,；;：:“”（(]{2,28}(?:局|院|厅|委员会|委|办公室|中心|支队|大队|政府|部|所|站|馆|公司|集团|学校|大学|小组)$")
 _MAX_PASSAGE = 400  # longer sentences are cut into windows so one passage never spans a page
 
 
@@ -83,7 +86,7 @@ def split_passages(norm: str) -> list[Passage]:
             lead = table_head = None
             continue
         if ((after_date and (_NEW_DOC.search(body) or _title_like(body)))
-                or (has_body and (_NUMBER_LINE.match(body) or _opens_letter(body, lines, n)))):
+                or (has_body and (_NUMBER_LINE.match(body) or _opens_letter(body, lines, n) or _heads_document(body, lines, n)))):
             part += 1
             section += 1
             preamble = section
@@ -93,10 +96,11 @@ def split_passages(norm: str) -> list[Passage]:
             part_start = len(out)
             last = out[-1].text if single else ""
             # the 发文机关 line above the number or title belongs to it; a 落款 date closes the text above
-            if last and _ORGAN_LINE.match(last) and not DATE_LINE.match(last) and not IMPRINT_LINE.match(last):
+            if (last and _ORGAN_LINE.match(last) and not DATE_LINE.match(last) and not IMPRINT_LINE.match(last)
+                    and not _NOTE_LINE.match(last)):
                 out[-1] = replace(out[-1], scope=(), section=section, part=part, preamble=preamble)
                 part_start -= 1
-        elif IMPRINT_LINE.match(body) or (has_body and DATE_LINE.match(body)):
+        elif IMPRINT_LINE.match(body) or (has_body and DATE_LINE.match(body)) or (after_date and _NOTE_LINE.match(body)):
             # the 版记 or a 落款 date (a date in a 版头, before any body text, closes nothing): a new document
             # may start within the next lines (organ, number, title)
             after_date = 3
@@ -138,6 +142,16 @@ def _opens_letter(body: str, lines: list[str], n: int) -> bool:
         return False
     nxt = next((x.strip() for x in lines[n + 1 : n + 4] if x.strip()), "")
     return bool(_ADDRESSEE.match(nxt))
+
+
+def _heads_document(body: str, lines: list[str], n: int) -> bool:
+    """An organ's name (…局, …院, …办公室) on a line of its own with a document title right under it: the
+    发文机关 and title of a document pasted after body text, even with neither a 落款 date nor a 主送 line
+    (a 方案 or 纪要 has none)."""
+    if not _ORGAN_NAME.match(body):
+        return False
+    nxt = next((x.strip() for x in lines[n + 1 : n + 3] if x.strip()), "")
+    return bool(_NEW_DOC.search(nxt)) and bool(_TITLE_LIKE.match(nxt))
 
 
 def _title_like(body: str) -> bool:

@@ -41,6 +41,7 @@ _HALF_STOP = re.compile(r"(?<=[\u4e00-\u9fff”’」』)）])\.(?![0-9A-Za-z.])
 _MD_HEADING = re.compile(r"^[ \t]{0,3}(#{1,6}[ \t]+)", re.MULTILINE)
 _MD_BOLD = re.compile(r"\*\*(?=\S)[^\n*]+?(?<=\S)\*\*")
 _LETTER_GAP = re.compile(r"(?<=\S) (?=\S)")  # one space between two printing characters
+_DOC_NUMBER = re.compile(r"^\s*[^\s，,。]{0,12}[〔\[［]\d{4}[〕\]］]\s*第?\s*\d+\s*号\s*$")
 _RULE_LINE = re.compile(r"^\s*[—\-─━_＿=＝－~～·…]{3,}\s*$")  # a separator rule (the 版记's lines): layout, never wrapped text
 
 
@@ -166,7 +167,9 @@ def _layout_drops(chars: str) -> set[int]:
         return set()
     drop: set[int] = set()
     counts = Counter(s.strip() for _, s in lines if 2 <= len(s.strip()) <= 40)
-    running = {s for s, n in counts.items() if n >= 3 and not _OPENERS.match(s) and not re.search(r"\d{2,}", s)}
+    # (a figure in a line repeated is data, unless the line is a 发文字号: printed once, in a 版头)
+    running = {s for s, n in counts.items()
+               if n >= 3 and not _OPENERS.match(s) and (not re.search(r"\d{2,}", s) or _DOC_NUMBER.match(s))}
     dropped_lines = set()
     for n, (p, s) in enumerate(lines):
         st = s.strip()
