@@ -7,9 +7,10 @@ passage is about without being part of it: the document title, the chain of head
 
 A *section* is the part under one top-level heading or attachment; qualifiers such as “已公布” apply
 within their section. A *part* is one document of several pasted together: a new part starts after
-a 落款 date line or the 版记's 印发 line when a new title, a short title-like line (a news article's) or
-a 发文字号 follows, or after body text at a 发文字号 line or a title followed by a 主送 line (a form or
-table without a 落款 can be followed by a document too).
+a 落款 date line, the 附注 under it or the 版记's 印发 line when a new title, a short title-like line (a
+news article's) or a 发文字号 follows, or after body text at a 发文字号 line, a title followed by a 主送
+line or an organ's name with a title under it (a form or table without a 落款 can be followed by a
+document too).
 """
 
 from __future__ import annotations

@@ -69,7 +69,8 @@ class TextView:
 def make_view(text: str) -> TextView:
     """Drop format characters, page-number lines and running headers; rejoin hard-wrapped lines. Line
     endings are read as ``\\n`` whatever their convention (``\\r\\n``, ``\\r``: text pasted from Windows or a
-    web form), and a half-width full stop after a Chinese character as ``。``."""
+    web form), a half-width full stop after a Chinese character as ``。``; Markdown marks, letter-spacing
+    and doubled line breaks are dropped as layout."""
     fmt = _format_chars(text)
     if not fmt and "\r" not in text:
         keep: list[int] | range = range(len(text))
@@ -102,8 +103,8 @@ def _format_chars(text: str) -> set[str]:
 
 def _markup_drops(chars: str) -> set[int]:
     """Offsets of characters that only format the text: Markdown heading marks (``## 一、…``) and bold
-    markers (``**…**``), and the spaces a PDF extractor puts between the letters of a letter-spaced line
-    (``关 于 做 好 …``: a line whose characters are nearly all one space apart)."""
+    markers (``**…**``), the surplus breaks of a double-spaced paste, and the spaces a PDF extractor puts
+    between the letters of a letter-spaced line (``关 于 做 好 …``: its characters nearly all one space apart)."""
     drop: set[int] = set()
     if "#" in chars or "**" in chars:
         for m in _MD_HEADING.finditer(chars):
