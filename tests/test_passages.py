@@ -207,3 +207,14 @@ def test_a_document_number_repeated_as_a_page_header_is_dropped() -> None:
     view = make_view("江岭省生态环境厅文件\n江环固〔2026〕19号\n关于开展评估工作的通知\n各市局：\n" + pages).text
     assert view.count("江环固〔2026〕19号") == 1
     assert {p.part for p in split_passages(normalize(view))} == {0}
+
+
+def test_a_web_article_ends_at_its_footer() -> None:
+    """A government or news web page ends its article with 责任编辑：… and 【打印本页】【关闭窗口】: a document
+    pasted after that footer opens at its title, and the footer stays with the article."""
+    page = "测量标志保护须知\n一、永久性测量标志不得损毁。\n责任编辑：叶蓁\n【打印本页】【关闭窗口】\n"
+    plan = "国家教育对外交流领导小组办公室\n出席国际教育合作组织大会代表团应对策略方案\n一、总体要求。\n"
+    passages = split_passages(normalize(page + plan))
+    assert _part_of(passages, "打印本页") == 0 and _part_of(passages, "国家教育") == 1
+    inline = page.replace("责任编辑：叶蓁\n", "请责任编辑审核稿件。\n").replace("【打印本页】【关闭窗口】\n", "")
+    assert {p.part for p in split_passages(normalize(inline + "附件说明\n一、总体要求。\n"))} == {0}

@@ -36,6 +36,8 @@ IMPRINT_LINE = re.compile(rf"^[^\s。，,；;：:]{{2}}[^。，,；;：:]{{0,40}
 _CLOSING = re.compile(r"^(?:附件|抄送|印发|主题词|[（(]联系人|联系人|此页无正文)")
 # the 附注 under the 成文日期 (（此件公开发布）): the last line of the body, after which a document may start
 _NOTE_LINE = re.compile(r"^[（(]此件[^）)]*[）)]$")
+# a web page's article ends at its footer: 责任编辑：…, 【打印本页】【关闭窗口】
+_PAGE_FOOTER = re.compile(r"^(?:[(\[【]?责任编辑[)\]】]?\s*[:：]\s*\S{1,20}|(?:【(?:打印本页|打印|关闭窗口|关闭|返回顶部)】\s*)+)$")
 # a title: 关于…, or a line ending in a 文种 (党政机关公文处理工作条例 第八条: 决议 决定 命令 公报 公告 通告 意见 通知
 # 通报 报告 请示 批复 议案 函 纪要) or in the name of a common document kind (方案, 总结, 简报…)
 _NEW_DOC = re.compile(r"〔\s*\d{4}\s*〕|^关于|(?:决议|决定|命令|公报|公告|通告|意见|通知|通报|报告|请示|批复|议案|函|纪要"
@@ -98,10 +100,11 @@ def split_passages(norm: str) -> list[Passage]:
             last = out[-1].text if single else ""
             # the 发文机关 line above the number or title belongs to it; a 落款 date closes the text above
             if (last and _ORGAN_LINE.match(last) and not DATE_LINE.match(last) and not IMPRINT_LINE.match(last)
-                    and not _NOTE_LINE.match(last)):
+                    and not _NOTE_LINE.match(last) and not _PAGE_FOOTER.match(last)):
                 out[-1] = replace(out[-1], scope=(), section=section, part=part, preamble=preamble)
                 part_start -= 1
-        elif IMPRINT_LINE.match(body) or (has_body and DATE_LINE.match(body)) or (after_date and _NOTE_LINE.match(body)):
+        elif (IMPRINT_LINE.match(body) or (has_body and (DATE_LINE.match(body) or _PAGE_FOOTER.match(body)))
+              or (after_date and _NOTE_LINE.match(body))):
             # the 版记 or a 落款 date (a date in a 版头, before any body text, closes nothing): a new document
             # may start within the next lines (organ, number, title)
             after_date = 3
