@@ -58,6 +58,11 @@ class Analysis:
     unclear: dict[int, list[Passage]]  # each document of the text → its passages handled as secret
     spans: dict[int, tuple[int, int]]  # each document of the text → its span (the first starts at 0)
 
+    @property
+    def source(self) -> SourceMarking | None:
+        """The strongest source any document of the text forwards (派生定密)."""
+        return strongest(list(self.sources.values()))
+
 
 @dataclass
 class Decision:
@@ -148,20 +153,20 @@ class Engine:
         state = doc_state(norm[:first_end], header)
         ctx = DocContext(
             norm, passages, signals, disclose, _scope_texts(passages, sections), header, state,
-            title_spans.get(0), {k: sum(v) / len(v) for k, v in about.items() if v}, by_section, part_headers, part_states,
-            title_spans,
+            {k: sum(v) / len(v) for k, v in about.items() if v}, by_section, part_headers, part_states, title_spans,
         )
         matches = self.matcher.match(ctx)
-        # secret-like wording is read in each document of the text, outside passages that speak about secrecy
-        docs, unclear = {}, {}
+        # each document of the text: its secret-like wording (outside passages that speak about secrecy), and
+        # the source it forwards — a marking in its body; its own marking (in its 版头) marks itself
+        by_part: dict[int, list[int]] = defaultdict(list)
+        for i, p in enumerate(passages):
+            by_part[p.part].append(i)
+        docs, unclear, sources = {}, {}, {}
         for part, (s, t) in spans.items():
-            mine = [(p, sig) for p, sig in zip(passages, signals) if p.part == part]
-            signals_count, asked = secret_signals("\n".join(p.text for p, sig in mine if not sig.about))
+            mine, said = [passages[i] for i in by_part[part]], [signals[i] for i in by_part[part]]
+            signals_count, asked = secret_signals("\n".join(p.text for p, sig in zip(mine, said) if not sig.about))
             docs[part] = DocFeatures(meta_score(norm[s:t]), signals_count, asked)
-            unclear[part] = _unclear_passages([p for p, _ in mine], [sig for _, sig in mine], bool(asked))
-        # a marking in a document's body marks a source it forwards; its own marking (in its 版头) marks itself
-        sources = {}
-        for part, (s, t) in spans.items():
+            unclear[part] = _unclear_passages(mine, said, bool(asked))
             own = header.marking_span if part == 0 else part_headers[part].marking_span
             marks = [replace(m, start=m.start + s, end=m.end + s) for m in source_markings(norm[s:t], own)]
             source = strongest([m for m in marks if not _about_at(m.start, norm, passages, signals)])
@@ -198,7 +203,7 @@ class Engine:
         for part in sorted(own):
             if not a.ctx.state_of(part).declared_not_secret:  # nothing overrules what a document states of itself
                 self._read_whole(a, part, part in matched, decision)
-        source = strongest(list(a.sources.values()))
+        source = a.source
         if source is not None and rank(source.level) >= rank(decision.level):
             _derive(decision, source)
         decision.set_aside = [m for m in set_aside if rank(m.level) > rank(decision.level)]
@@ -387,10 +392,9 @@ def _evidence(text: str, a: Analysis, d: Decision, scorer: LearnedScorer | None)
     items: list[tuple[Passage, str]] = [(p, m.entry_id) for m in d.found for p in m.evidence]
     if "unclear_matter" in d.flags:
         items = [(p, "") for p in d.unclear]
-    elif "derived" in d.flags and not items and a.sources:
-        source = strongest(list(a.sources.values()))
+    elif "derived" in d.flags and not items and a.source:
         items = [(p, "") for p, sig in zip(a.passages, a.signals)
-                 if p.start > source.end and not p.heading and sig.concrete >= 0.5 and not sig.about][:5]
+                 if p.start > a.source.end and not p.heading and sig.concrete >= 0.5 and not sig.about][:5]
     out: dict[tuple[int, int], Evidence] = {}
     for p, entry_id in sorted(items, key=lambda x: x[0].start):
         s, t = a.view.to_original(p.start, p.end)

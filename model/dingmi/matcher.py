@@ -100,7 +100,6 @@ class DocContext:
     sections: dict[int, str]  # section → its text (title included)
     header: Header  # the first document's
     doc_state: DocState  # the first document's
-    title_span: tuple[int, int] | None  # the first document's title in the text
     about_share: dict[int, float]  # section → share of its body passages that speak about secrecy
     by_section: dict[int, list[int]]  # section → its non-heading passages
     # each further document pasted after the first (part → its header and state): read as its own
